@@ -1,0 +1,62 @@
+package nn
+
+import "fmt"
+
+// Add returns a + b element-wise (the residual connection).
+//
+//	a, b: same shape   y: that shape
+func Add(a, b *Tensor) *Tensor {
+	if !SameShape(a.Shape, b.Shape) {
+		panic(fmt.Sprintf("nn: Add: shapes %v and %v differ", a.Shape, b.Shape))
+	}
+	y := New(a.Shape...)
+	for i, v := range a.Data {
+		y.Data[i] = v + b.Data[i]
+	}
+	record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
+		for _, g := range gx {
+			if g != nil {
+				axpy(g.Data, gy.Data)
+			}
+		}
+	})
+	return y
+}
+
+// Scale returns s * x element-wise.
+func Scale(x *Tensor, s float32) *Tensor {
+	y := New(x.Shape...)
+	for i, v := range x.Data {
+		y.Data[i] = s * v
+	}
+	record(y, "Scale", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+		for i, v := range gy.Data {
+			gx[0].Data[i] += s * v
+		}
+	})
+	return y
+}
+
+// Mul returns a * b element-wise.
+func Mul(a, b *Tensor) *Tensor {
+	if !SameShape(a.Shape, b.Shape) {
+		panic(fmt.Sprintf("nn: Mul: shapes %v and %v differ", a.Shape, b.Shape))
+	}
+	y := New(a.Shape...)
+	for i, v := range a.Data {
+		y.Data[i] = v * b.Data[i]
+	}
+	record(y, "Mul", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
+		if gx[0] != nil {
+			for i, g := range gy.Data {
+				gx[0].Data[i] += g * b.Data[i]
+			}
+		}
+		if gx[1] != nil {
+			for i, g := range gy.Data {
+				gx[1].Data[i] += g * a.Data[i]
+			}
+		}
+	})
+	return y
+}

@@ -1,0 +1,152 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// BatchNormConfig holds BatchNorm2d's settings. Training selects batch
+// statistics (and updates the running ones); otherwise the running
+// statistics are used as constants.
+type BatchNormConfig struct {
+	Training bool
+	Momentum float64 // weight of the new batch statistic; PyTorch's default is 0.1
+	Eps      float64 // added to the variance; PyTorch's default is 1e-5
+}
+
+// BatchNorm2d normalises each channel of x, as torch.nn.functional.batch_norm.
+//
+//	x: [N, C, H, W]   weight, bias, runningMean, runningVar: [C]
+//	train: y = weight*(x-mu)/sqrt(var_b+eps) + bias with the batch mean and
+//	       biased variance (computed in float64, two-pass, so a large offset
+//	       is harmless); runningMean/Var are updated in place with momentum
+//	       and the unbiased variance. N*H*W must be > 1.
+//	eval:  y = weight*(x-runningMean)/sqrt(runningVar+eps) + bias.
+//
+// weight and bias may be nil (affine=false). Running statistics may be nil
+// in training mode (track_running_stats=false).
+func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNormConfig) *Tensor {
+	if x.Dim() != 4 {
+		panic(fmt.Sprintf("nn: BatchNorm2d: input %v must be 4-D (NCHW)", x.Shape))
+	}
+	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	for _, p := range []*Tensor{weight, bias, runningMean, runningVar} {
+		if p != nil && (p.Dim() != 1 || p.Shape[0] != c) {
+			panic(fmt.Sprintf("nn: BatchNorm2d: parameter of shape %v does not match %d channels of input %v", p.Shape, c, x.Shape))
+		}
+	}
+	count := n * plane
+	if cfg.Training && count <= 1 {
+		panic(fmt.Sprintf("nn: BatchNorm2d: expected more than 1 value per channel when training, got input size %v", x.Shape))
+	}
+	if !cfg.Training && (runningMean == nil || runningVar == nil) {
+		panic("nn: BatchNorm2d: eval mode needs running statistics")
+	}
+	mean := make([]float32, c)
+	invStd := make([]float32, c)
+	for ch := 0; ch < c; ch++ {
+		if cfg.Training {
+			var s float64
+			for i := 0; i < n; i++ {
+				for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+					s += float64(v)
+				}
+			}
+			mu := s / float64(count)
+			var ss float64
+			for i := 0; i < n; i++ {
+				for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+					d := float64(v) - mu
+					ss += d * d
+				}
+			}
+			varB := ss / float64(count)
+			mean[ch] = float32(mu)
+			invStd[ch] = float32(1 / math.Sqrt(varB+cfg.Eps))
+			if runningMean != nil {
+				m := cfg.Momentum
+				runningMean.Data[ch] = float32((1-m)*float64(runningMean.Data[ch]) + m*mu)
+				runningVar.Data[ch] = float32((1-m)*float64(runningVar.Data[ch]) + m*varB*float64(count)/float64(count-1))
+			}
+		} else {
+			mean[ch] = runningMean.Data[ch]
+			invStd[ch] = float32(1 / math.Sqrt(float64(runningVar.Data[ch])+cfg.Eps))
+		}
+	}
+	y := New(x.Shape...)
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			scale, shift := invStd[ch], -mean[ch]*invStd[ch]
+			if weight != nil {
+				scale *= weight.Data[ch]
+				shift *= weight.Data[ch]
+			}
+			if bias != nil {
+				shift += bias.Data[ch]
+			}
+			off := (i*c + ch) * plane
+			dst := y.Data[off : off+plane]
+			for j, v := range x.Data[off : off+plane] {
+				dst[j] = v*scale + shift
+			}
+		}
+	}
+	training := cfg.Training
+	record(y, "BatchNorm2d", []*Tensor{x, weight, bias}, func(gy *Tensor, gx []*Tensor) {
+		batchNormBackward(x, weight, mean, invStd, training, gy, gx)
+	})
+	return y
+}
+
+// batchNormBackward: with xhat = (x-mu)*invStd,
+//
+//	gw = sum(gy*xhat), gb = sum(gy)
+//	train: gx = w*invStd*(gy - mean(gy) - xhat*mean(gy*xhat))
+//	eval:  gx = gy*w*invStd
+func batchNormBackward(x, weight *Tensor, mean, invStd []float32, training bool, gy *Tensor, grads []*Tensor) {
+	gX, gW, gB := grads[0], grads[1], grads[2]
+	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	count := float64(n * plane)
+	for ch := 0; ch < c; ch++ {
+		var sumGy, sumGyXhat float64
+		mu, is := mean[ch], invStd[ch]
+		for i := 0; i < n; i++ {
+			off := (i*c + ch) * plane
+			g := gy.Data[off : off+plane]
+			for j, v := range x.Data[off : off+plane] {
+				sumGy += float64(g[j])
+				sumGyXhat += float64(g[j]) * float64((v-mu)*is)
+			}
+		}
+		if gW != nil {
+			gW.Data[ch] += float32(sumGyXhat)
+		}
+		if gB != nil {
+			gB.Data[ch] += float32(sumGy)
+		}
+		if gX == nil {
+			continue
+		}
+		w := float32(1)
+		if weight != nil {
+			w = weight.Data[ch]
+		}
+		k := w * is
+		mGy, mGyXhat := float32(sumGy/count), float32(sumGyXhat/count)
+		for i := 0; i < n; i++ {
+			off := (i*c + ch) * plane
+			g := gy.Data[off : off+plane]
+			dst := gX.Data[off : off+plane]
+			if !training {
+				for j := range dst {
+					dst[j] += g[j] * k
+				}
+				continue
+			}
+			for j, v := range x.Data[off : off+plane] {
+				xhat := (v - mu) * is
+				dst[j] += k * (g[j] - mGy - xhat*mGyXhat)
+			}
+		}
+	}
+}

@@ -1,0 +1,173 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// One k step of the 6x16 micro-kernel: two 8-float vectors of the packed B
+// row (Y12, Y13) times the six broadcast elements of the packed A column,
+// accumulated into Y0..Y11 (row r in Y(2r), Y(2r+1)). AX points at A, BX at B.
+#define STEP(ao, bo) \
+	VMOVUPS      bo(BX), Y12          \
+	VMOVUPS      bo+32(BX), Y13       \
+	VBROADCASTSS ao(AX), Y14          \
+	VBROADCASTSS ao+4(AX), Y15        \
+	VFMADD231PS  Y12, Y14, Y0         \
+	VFMADD231PS  Y13, Y14, Y1         \
+	VFMADD231PS  Y12, Y15, Y2         \
+	VFMADD231PS  Y13, Y15, Y3         \
+	VBROADCASTSS ao+8(AX), Y14        \
+	VBROADCASTSS ao+12(AX), Y15       \
+	VFMADD231PS  Y12, Y14, Y4         \
+	VFMADD231PS  Y13, Y14, Y5         \
+	VFMADD231PS  Y12, Y15, Y6         \
+	VFMADD231PS  Y13, Y15, Y7         \
+	VBROADCASTSS ao+16(AX), Y14       \
+	VBROADCASTSS ao+20(AX), Y15       \
+	VFMADD231PS  Y12, Y14, Y8         \
+	VFMADD231PS  Y13, Y14, Y9         \
+	VFMADD231PS  Y12, Y15, Y10        \
+	VFMADD231PS  Y13, Y15, Y11
+
+// Row r of C (at DI) = alpha*acc + beta*C, reading C.
+#define ROWBETA(lo, hi) \
+	VFMADD231PS (DI), Y13, lo    \
+	VFMADD231PS 32(DI), Y13, hi  \
+	VMOVUPS     lo, (DI)         \
+	VMOVUPS     hi, 32(DI)       \
+	ADDQ        DX, DI
+
+// Row r of C (at DI) = alpha*acc, never reading C.
+#define ROWSTORE(lo, hi) \
+	VMOVUPS lo, (DI)     \
+	VMOVUPS hi, 32(DI)   \
+	ADDQ    DX, DI
+
+// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	// Fetch the C tile while the products run: both cache lines a row
+	// of 16 floats may touch.
+	MOVQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+	ADDQ       DX, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+	ADDQ       DX, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+	ADDQ       DX, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+	ADDQ       DX, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+	ADDQ       DX, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 63(R8)
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	ANDQ $3, CX
+	TESTQ R9, R9
+	JZ   tail
+
+loop4:
+	PREFETCHT0 384(AX)
+	STEP(0, 0)
+	STEP(24, 64)
+	PREFETCHT0 512(BX)
+	STEP(48, 128)
+	STEP(72, 192)
+	ADDQ $96, AX
+	ADDQ $256, BX
+	DECQ R9
+	JNZ  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+loop1:
+	STEP(0, 0)
+	ADDQ $24, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  loop1
+
+done:
+	VBROADCASTSS alpha+40(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+
+	// beta == 0 (either sign) must not read C, which may hold NaN.
+	MOVL beta+44(FP), R10
+	SHLL $1, R10
+	JZ   store
+
+	VBROADCASTSS beta+44(FP), Y13
+	ROWBETA(Y0, Y1)
+	ROWBETA(Y2, Y3)
+	ROWBETA(Y4, Y5)
+	ROWBETA(Y6, Y7)
+	ROWBETA(Y8, Y9)
+	ROWBETA(Y10, Y11)
+	VZEROUPPER
+	RET
+
+store:
+	ROWSTORE(Y0, Y1)
+	ROWSTORE(Y2, Y3)
+	ROWSTORE(Y4, Y5)
+	ROWSTORE(Y6, Y7)
+	ROWSTORE(Y8, Y9)
+	ROWSTORE(Y10, Y11)
+	VZEROUPPER
+	RET
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// kernels lists the micro-kernels available without assembly.
+func kernels() []kernel {
+	return []kernel{{name: "generic", fn: genericKernel}}
+}

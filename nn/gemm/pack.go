@@ -1,0 +1,98 @@
+package gemm
+
+// packA copies the mc x kc block of op(A) that starts at row i0, column p0
+// into dst as ceil(mc/mr) slivers of kc columns of mr elements
+// (dst[s*kc*mr + p*mr + i] = op(A)[i0+s*mr+i][p0+p]). Rows past mc are
+// zero, so the micro-kernel always runs on full slivers.
+// op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when trans.
+func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc int) {
+	for s := 0; s*mr < mc; s++ {
+		rows := min(mr, mc-s*mr)
+		d := dst[s*kc*mr : (s+1)*kc*mr]
+		i := i0 + s*mr
+		if trans {
+			if rows == mr {
+				for p := 0; p < kc; p++ {
+					*(*[mr]float32)(d[p*mr:]) = *(*[mr]float32)(a[(p0+p)*lda+i:])
+				}
+				continue
+			}
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+i:]
+				dp := (*[mr]float32)(d[p*mr:])
+				for r := 0; r < mr; r++ {
+					if r < rows {
+						dp[r] = src[r]
+					} else {
+						dp[r] = 0
+					}
+				}
+			}
+			continue
+		}
+		if rows == mr {
+			r0 := a[i*lda+p0:][:kc]
+			r1 := a[(i+1)*lda+p0:][:kc]
+			r2 := a[(i+2)*lda+p0:][:kc]
+			r3 := a[(i+3)*lda+p0:][:kc]
+			r4 := a[(i+4)*lda+p0:][:kc]
+			r5 := a[(i+5)*lda+p0:][:kc]
+			for p := range r0 {
+				dp := (*[mr]float32)(d[p*mr:])
+				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
+		for r := 0; r < mr; r++ {
+			if r >= rows {
+				for p := 0; p < kc; p++ {
+					d[p*mr+r] = 0
+				}
+				continue
+			}
+			src := a[(i+r)*lda+p0:][:kc]
+			for p, v := range src {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies the kc x nc block of op(B) that starts at row p0, column j0
+// into dst as ceil(nc/nr) slivers of kc rows of nr elements
+// (dst[s*kc*nr + p*nr + j] = op(B)[p0+p][j0+s*nr+j]), zero-padding columns
+// past nc. op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when trans.
+func packB(dst, b []float32, ldb int, trans bool, p0, j0, kc, nc int) {
+	for s := 0; s*nr < nc; s++ {
+		cols := min(nr, nc-s*nr)
+		d := dst[s*kc*nr : (s+1)*kc*nr]
+		j := j0 + s*nr
+		if !trans {
+			if cols == nr {
+				for p := 0; p < kc; p++ {
+					*(*[nr]float32)(d[p*nr:]) = *(*[nr]float32)(b[(p0+p)*ldb+j:])
+				}
+				continue
+			}
+			for p := 0; p < kc; p++ {
+				src := b[(p0+p)*ldb+j:][:cols]
+				dp := (*[nr]float32)(d[p*nr:])
+				copy(dp[:], src)
+				clear(dp[cols:])
+			}
+			continue
+		}
+		for c := 0; c < nr; c++ {
+			if c >= cols {
+				for p := 0; p < kc; p++ {
+					d[p*nr+c] = 0
+				}
+				continue
+			}
+			src := b[(j+c)*ldb+p0:][:kc]
+			for p, v := range src {
+				d[p*nr+c] = v
+			}
+		}
+	}
+}
