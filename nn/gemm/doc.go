@@ -1,0 +1,23 @@
+// Package gemm is a fast float32 matrix product (SGEMM) for gonum's BLAS
+// interface, written for the im2col convolutions of package nn.
+//
+// Implementation embeds gonum's native BLAS and replaces its Sgemm with a
+// GotoBLAS/BLIS-style one: op(A) and op(B) are packed into contiguous
+// slivers (which handles both transposes and strided sub-matrices), blocked
+// for the L1 and L2 caches (see block.go), and multiplied 6x16 tile at a
+// time by a register-blocked micro-kernel: AVX2+FMA assembly on amd64 CPUs
+// that have it (checked with CPUID/XGETBV at start-up), plain Go elsewhere
+// or with the purego build tag. Large products run on up to GOMAXPROCS
+// goroutines; packing buffers are pooled, so steady-state calls do not
+// allocate.
+//
+// Install it for every blas32 call of the program:
+//
+//	blas32.Use(gemm.Implementation{})
+//
+// or call it directly, on row-major matrices:
+//
+//	var impl gemm.Implementation
+//	// C (2x2) = A (2x3) * B (3x2)
+//	impl.Sgemm(blas.NoTrans, blas.NoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+package gemm

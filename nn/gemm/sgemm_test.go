@@ -1,0 +1,293 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	gonumblas "gonum.org/v1/gonum/blas/gonum"
+)
+
+// naiveSgemm is the reference: the triple loop in float64.
+func naiveSgemm(aTrans, bTrans bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float64, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if aTrans {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if bTrans {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = float64(alpha) * s
+			} else {
+				c[i*ldc+j] = float64(alpha)*s + float64(beta)*c[i*ldc+j]
+			}
+		}
+	}
+}
+
+// gemmCase is one product to check; pad is added to every leading
+// dimension so that the operands are strided sub-matrices.
+type gemmCase struct {
+	m, n, k     int
+	tA, tB      bool
+	alpha, beta float32
+	pad         int
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v/alpha=%g,beta=%g/pad=%d", tc.m, tc.n, tc.k, tc.tA, tc.tB, tc.alpha, tc.beta, tc.pad)
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+func randFloats(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.Float64()*2 - 1)
+	}
+	return s
+}
+
+// checkCase runs tc through sgemm with kern and compares with the float64
+// reference, element by element, with a bound that grows as sqrt(k).
+func checkCase(t *testing.T, kern microKernel, tc gemmCase) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(tc.m*7919+tc.n*31+tc.k), uint64(tc.pad+1)))
+	ar, ac := tc.m, tc.k
+	if tc.tA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.tB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a := randFloats(r, max(ar*lda, 1))
+	b := randFloats(r, max(br*ldb, 1))
+	c := randFloats(r, max(tc.m*ldc, 1))
+	want := make([]float64, len(c))
+	for i, v := range c {
+		want[i] = float64(v)
+	}
+	if tc.beta == 0 {
+		nan := float32(math.NaN())
+		for i := range c {
+			c[i] = nan // beta == 0 must not read C
+		}
+	}
+	naiveSgemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+	sgemm(kern, trans(tc.tA), trans(tc.tB), tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+
+	// Each |a*b| <= 1, so the float32 error of a sum of k products is about
+	// eps*sqrt(k) in typical cases; 1e-5*sqrt(k) leaves a wide margin.
+	tol := 1e-5*math.Sqrt(float64(tc.k)+1)*math.Abs(float64(tc.alpha)) + 1e-6
+	var worst float64
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < ldc; j++ {
+			idx := i*ldc + j
+			got := float64(c[idx])
+			if j >= tc.n { // padding must be untouched
+				if tc.beta == 0 {
+					require.True(t, math.IsNaN(got), "%v: padding C[%d][%d] written", tc, i, j)
+				} else {
+					require.Equal(t, want[idx], got, "%v: padding C[%d][%d] written", tc, i, j)
+				}
+				continue
+			}
+			worst = max(worst, math.Abs(got-want[idx])/(1+math.Abs(want[idx])))
+			require.InDelta(t, want[idx], got, tol*(1+math.Abs(want[idx])), "%v: C[%d][%d]", tc, i, j)
+		}
+	}
+}
+
+// sizes are 1, small primes, non-multiples of the 6x16 tile and of the
+// 8-step unrolling, and sizes across the cache blocks (256, 384, 64).
+var sizes = []int{1, 2, 3, 5, 7, 13, 16, 17, 31, 64, 97, 131, 257, 391}
+
+func TestSgemmAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, kern := range kernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			var cases []gemmCase
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.7, 0}, {1.5, -0.5}, {0.3, 1}} {
+						for range 8 {
+							cases = append(cases, gemmCase{
+								m: sizes[r.IntN(len(sizes))], n: sizes[r.IntN(len(sizes))], k: sizes[r.IntN(len(sizes))],
+								tA: tA, tB: tB, alpha: ab[0], beta: ab[1], pad: r.IntN(3) * 3,
+							})
+						}
+					}
+				}
+			}
+			// Deep and wide products: several depth blocks, several
+			// threads, and both ways of splitting C among them.
+			cases = append(cases,
+				gemmCase{m: 64, n: 500, k: 1000, alpha: 1, beta: 0},
+				gemmCase{m: 301, n: 49, k: 700, tB: true, alpha: 1, beta: 0.5, pad: 1},
+				gemmCase{m: 7, n: 13, k: 5003, tA: true, alpha: 1, beta: 1},
+				gemmCase{m: 397, n: 211, k: 263, tA: true, tB: true, alpha: 2, beta: 0, pad: 5},
+			)
+			for _, tc := range cases {
+				checkCase(t, kern.fn, tc)
+			}
+		})
+	}
+}
+
+// TestKernelsAgree runs every micro-kernel directly on the same packed
+// panels and checks they agree with the generic one.
+func TestKernelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3, 4, 7, 8, 9, 256} {
+		a, b := randFloats(r, k*mr), randFloats(r, k*nr)
+		for _, beta := range []float32{0, 1, -2} {
+			const ldc = nr + 3
+			c0 := randFloats(r, mr*ldc)
+			want := append([]float32(nil), c0...)
+			genericKernel(k, a, b, want, ldc, 0.5, beta)
+			for _, kern := range kernels() {
+				got := append([]float32(nil), c0...)
+				kern.fn(k, a, b, got, ldc, 0.5, beta)
+				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, k=%d, beta=%g", kern.name, k, beta)
+			}
+		}
+	}
+}
+
+func TestSgemmSpecialScalars(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, kern := range kernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			// alpha == 0: A and B are not read (NaN there stays out of C).
+			a := []float32{nan, nan, nan, nan}
+			c := []float32{1, 2, 3, 4}
+			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 2, c, 2)
+			require.Equal(t, []float32{2, 4, 6, 8}, c)
+			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 0, c, 2)
+			require.Equal(t, []float32{0, 0, 0, 0}, c)
+			// k == 0: C = beta*C.
+			c = []float32{1, 2, 3, 4}
+			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 0, 1, []float32{nan, nan}, 1, nil, 2, -1, c, 2)
+			require.Equal(t, []float32{-1, -2, -3, -4}, c)
+			// Hand-computed 2x3 * 3x2.
+			a = []float32{1, 2, 3, 4, 5, 6}
+			b := []float32{7, 8, 9, 10, 11, 12}
+			c = []float32{nan, nan, nan, nan}
+			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+			require.Equal(t, []float32{58, 64, 139, 154}, c)
+		})
+	}
+}
+
+// TestSgemmPanicsLikeGonum checks that bad arguments panic with gonum's
+// message, in gonum's order.
+func TestSgemmPanicsLikeGonum(t *testing.T) {
+	s := make([]float32, 100)
+	n, tr := blas.NoTrans, blas.Trans
+	tests := []struct {
+		name          string
+		tA, tB        blas.Transpose
+		m, n, k       int
+		a, b, c       []float32
+		lda, ldb, ldc int
+	}{
+		{"badTransA", 'X', n, 2, 2, 2, s, s, s, 2, 2, 2},
+		{"badTransB", n, 'X', 2, 2, 2, s, s, s, 2, 2, 2},
+		{"mLT0", n, n, -1, 2, 2, s, s, s, 2, 2, 2},
+		{"nLT0", n, n, 2, -1, 2, s, s, s, 2, 2, 2},
+		{"kLT0", n, n, 2, 2, -1, s, s, s, 2, 2, 2},
+		{"badLdA", n, n, 2, 2, 3, s, s, s, 2, 2, 2},
+		{"badLdATrans", tr, n, 3, 2, 2, s, s, s, 2, 2, 2},
+		{"badLdB", n, n, 2, 3, 2, s, s, s, 2, 2, 3},
+		{"badLdBTrans", n, tr, 2, 2, 3, s, s, s, 3, 2, 2},
+		{"badLdC", n, n, 2, 3, 2, s, s, s, 2, 3, 2},
+		{"shortA", n, n, 4, 2, 3, s[:5], s, s, 3, 2, 2},
+		{"shortB", n, tr, 2, 4, 3, s, s[:5], s, 3, 3, 4},
+		{"shortC", n, n, 3, 3, 2, s, s, s[:7], 2, 3, 3},
+		{"emptyIsFine", n, n, 0, 3, 2, nil, nil, nil, 2, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			call := func(impl blas.Float32) func() {
+				return func() {
+					impl.Sgemm(tt.tA, tt.tB, tt.m, tt.n, tt.k, 1, tt.a, tt.lda, tt.b, tt.ldb, 0, append([]float32(nil), tt.c...), tt.ldc)
+				}
+			}
+			want := recoverString(call(gonumblas.Implementation{}))
+			got := recoverString(call(Implementation{}))
+			require.Equal(t, want, got)
+			if tt.name != "emptyIsFine" {
+				require.NotEmpty(t, got, "expected a panic")
+			}
+		})
+	}
+}
+
+func recoverString(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}
+
+func TestSgemmNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const m, n, k = 128, 784, 64 // large enough to run on every thread
+	a, b, c := randFloats(r, m*k), randFloats(r, k*n), make([]float32, m*n)
+	impl := Implementation{}
+	impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n) // warm the pools
+	allocs := testing.AllocsPerRun(20, func() {
+		impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
+	})
+	require.Zero(t, allocs)
+}
+
+func TestUseWithBlas32(t *testing.T) {
+	old := blas32.Implementation()
+	defer blas32.Use(old)
+	blas32.Use(Implementation{})
+	a := blas32.General{Rows: 2, Cols: 3, Stride: 3, Data: []float32{1, 2, 3, 4, 5, 6}}
+	b := blas32.General{Rows: 3, Cols: 2, Stride: 2, Data: []float32{7, 8, 9, 10, 11, 12}}
+	c := blas32.General{Rows: 2, Cols: 2, Stride: 2, Data: make([]float32, 4)}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, 0, c)
+	require.Equal(t, []float32{58, 64, 139, 154}, c.Data)
+}
+
+func TestBlockSize(t *testing.T) {
+	tests := []struct{ n, max, unit, want int }{
+		{100, 256, 8, 100},
+		{256, 256, 8, 256},
+		{260, 256, 8, 136},
+		{576, 256, 8, 192},
+		{4608, 256, 8, 256},
+		{1000, 384, 6, 336},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, blockSize(tt.n, tt.max, tt.unit), "%+v", tt)
+	}
+}
