@@ -1,0 +1,5 @@
+package resnet
+
+import "math"
+
+func sqrt(v float64) float64 { return math.Sqrt(v) }
