@@ -85,7 +85,11 @@ func (g *groups) add(name string, params []nn.Named, lr float64, seenName map[st
 			return fmt.Errorf("optim: %s: parameter %q has %d values for shape %v", label, p.Name, len(p.Tensor.Data), p.Tensor.Shape)
 		}
 		if other, dup := seenName[p.Name]; dup {
-			return fmt.Errorf("optim: %s: parameter name %q already appears in %s", label, p.Name, groupLabel(other, g.nameOf(other, name, gi)))
+			where := "this group"
+			if other != gi {
+				where = groupLabel(other, g.names[other])
+			}
+			return fmt.Errorf("optim: %s: parameter name %q already appears in %s", label, p.Name, where)
 		}
 		if other, dup := seenTensor[p.Tensor]; dup {
 			return fmt.Errorf("optim: %s: parameter %q is the same tensor as %q", label, p.Name, other)
@@ -97,14 +101,6 @@ func (g *groups) add(name string, params []nn.Named, lr float64, seenName map[st
 	g.params = append(g.params, append([]nn.Named(nil), params...))
 	g.initialLR = append(g.initialLR, lr)
 	return nil
-}
-
-// nameOf returns the name of group i, which may be the one being added.
-func (g *groups) nameOf(i int, current string, currentIndex int) string {
-	if i == currentIndex {
-		return current
-	}
-	return g.names[i]
 }
 
 // NumGroups returns the number of parameter groups.

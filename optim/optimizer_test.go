@@ -119,6 +119,7 @@ func TestNewErrors(t *testing.T) {
 		{"negative decay", sgd(SGDGroup{Params: []nn.Named{a}, SGDConfig: SGDConfig{LR: 1, WeightDecay: -1}}), "weight decay -1"},
 		{"duplicate name", sgd(SGDGroup{Params: []nn.Named{a}, SGDConfig: SGDConfig{LR: 1}}, SGDGroup{Name: "head", Params: []nn.Named{{Name: "a", Tensor: b.Tensor}}, SGDConfig: SGDConfig{LR: 1}}),
 			`group 1 ("head"): parameter name "a" already appears in group 0`},
+		{"duplicate name in group", sgd(SGDGroup{Params: []nn.Named{a, {Name: "a", Tensor: b.Tensor}}, SGDConfig: SGDConfig{LR: 1}}), `parameter name "a" already appears in this group`},
 		{"duplicate tensor", sgd(SGDGroup{Params: []nn.Named{a, {Name: "alias", Tensor: a.Tensor}}, SGDConfig: SGDConfig{LR: 1}}), `parameter "alias" is the same tensor as "a"`},
 		{"nil tensor", sgd(SGDGroup{Params: []nn.Named{{Name: "x"}}, SGDConfig: SGDConfig{LR: 1}}), `parameter "x" is nil`},
 		{"empty name", sgd(SGDGroup{Params: []nn.Named{{Tensor: b.Tensor}}, SGDConfig: SGDConfig{LR: 1}}), "empty name"},
