@@ -23,6 +23,10 @@ type Optimizer interface {
 	ZeroGrad()
 	// Params returns every parameter of every group, in group order.
 	Params() []nn.Named
+	// GroupName returns the name given to group i (may be empty).
+	GroupName(i int) string
+	// Steps returns how many times Step has run, restored by LoadState.
+	Steps() int64
 	// State returns the optimizer state to save with a checkpoint: tensors
 	// named optim.<param>.<buffer> (copies) and string metadata with the
 	// optimizer type, the groups' hyper-parameters and the step counts.

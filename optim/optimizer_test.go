@@ -95,6 +95,8 @@ func TestSGDMomentumSkipsMissingGrad(t *testing.T) {
 	require.NoError(t, opt.Step()) // buf = 0.5 + 1, p = -2.5
 	assert.Equal(t, []float32{-2.5}, a.Tensor.Data)
 	assert.Equal(t, int64(3), opt.Steps())
+	var o Optimizer = opt
+	assert.Equal(t, int64(3), o.Steps())
 }
 
 // TestNewErrors checks the constructors' argument checks.
