@@ -14,7 +14,8 @@ import (
 //
 // *image.NRGBA, *image.RGBA, *image.YCbCr, *image.Gray, *image.Paletted,
 // *image.CMYK, *image.Gray16 and *image.NRGBA64 have fast paths; any other
-// image goes through color.NRGBA64Model.
+// image goes through its colours' straight values (color.NRGBA64Model
+// for colour types that only offer premultiplied ones).
 func ToRGB(src image.Image) *image.RGBA {
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -86,10 +87,25 @@ func convertRow(row []byte, src image.Image, lut *[256][3]uint8, x0, y, w int) {
 		}
 	default:
 		for x := 0; x < w; x++ {
-			c := color.NRGBA64Model.Convert(src.At(x0+x, y)).(color.NRGBA64)
-			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = uint8(c.R>>8), uint8(c.G>>8), uint8(c.B>>8), 0xff
+			r, g, bl := straightRGB(src.At(x0+x, y))
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, 0xff
 		}
 	}
+}
+
+// straightRGB returns a colour's straight 8-bit RGB. Colours already in a
+// straight form keep their values even when transparent; others go
+// through color.NRGBA64Model (which can only recover what the
+// premultiplied RGBA() method kept).
+func straightRGB(c color.Color) (r, g, b uint8) {
+	switch c := c.(type) {
+	case color.NRGBA:
+		return c.R, c.G, c.B
+	case color.NRGBA64:
+		return uint8(c.R >> 8), uint8(c.G >> 8), uint8(c.B >> 8)
+	}
+	n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
+	return uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)
 }
 
 // unpremultiply turns a premultiplied 8-bit channel back into its straight
@@ -110,8 +126,8 @@ func paletteRGB(p color.Palette) *[256][3]uint8 {
 		if i >= 256 {
 			break
 		}
-		n := color.NRGBAModel.Convert(c).(color.NRGBA)
-		lut[i] = [3]uint8{n.R, n.G, n.B}
+		r, g, b := straightRGB(c)
+		lut[i] = [3]uint8{r, g, b}
 	}
 	return &lut
 }
