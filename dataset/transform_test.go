@@ -60,10 +60,10 @@ func TestToTensorAndNormalizeByHand(t *testing.T) {
 
 func TestCenterCropOffsetsRoundHalfToEven(t *testing.T) {
 	for _, tc := range []struct{ n, c, want int }{
-		{5, 2, 2},  // round(1.5) = 2
-		{7, 2, 2},  // round(2.5) = 2 (Python rounds half to even)
-		{9, 2, 4},  // round(3.5) = 4
-		{8, 3, 2},  // round(2.5) = 2
+		{5, 2, 2}, // round(1.5) = 2
+		{7, 2, 2}, // round(2.5) = 2 (Python rounds half to even)
+		{9, 2, 4}, // round(3.5) = 4
+		{8, 3, 2}, // round(2.5) = 2
 		{256, 224, 16},
 		{257, 224, 16}, // round(16.5) = 16
 		{259, 224, 18}, // round(17.5) = 18
