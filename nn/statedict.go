@@ -128,8 +128,15 @@ func LoadStateDict(m Module, sd *Safetensors, opts LoadOptions) (*LoadReport, er
 				rep.Loaded = append(rep.Loaded, name)
 				continue
 			}
-			rep.DefaultedCounters = append(rep.DefaultedCounters, name)
-			counterVals[name] = 0
+			// An older checkpoint lacks the counter but has the rest of
+			// the BatchNorm: default it to 0. Otherwise the whole module
+			// is missing and so is its counter.
+			if _, hasStats := floats[strings.TrimSuffix(name, "num_batches_tracked")+"running_mean"]; hasStats {
+				rep.DefaultedCounters = append(rep.DefaultedCounters, name)
+				counterVals[name] = 0
+			} else {
+				rep.Missing = append(rep.Missing, name)
+			}
 		case len(src.Data) != 1:
 			rep.Mismatched = append(rep.Mismatched, Mismatch{name, src.Shape, []int{}})
 		default:

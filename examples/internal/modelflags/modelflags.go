@@ -1,0 +1,33 @@
+// Package modelflags gives every example program the same model flags:
+// -model FILE for a Seedling checkpoint, or -weights FILE -arch NAME
+// -classes N for torchvision-format weights (.pth or safetensors).
+package modelflags
+
+import (
+	"flag"
+
+	"github.com/seedling-ml/seedling/resnet"
+)
+
+// Flags holds the parsed model flags.
+type Flags struct {
+	Model   string
+	Weights string
+	Arch    string
+	Classes int
+}
+
+// Register adds -model, -weights, -arch and -classes to fs.
+func Register(fs *flag.FlagSet) *Flags {
+	f := &Flags{}
+	fs.StringVar(&f.Model, "model", "", "Seedling checkpoint (model.safetensors written by finetune)")
+	fs.StringVar(&f.Weights, "weights", "", "torchvision-format weights (.pth or .safetensors), e.g. resnet18-f37072fd.pth")
+	fs.StringVar(&f.Arch, "arch", "resnet18", "architecture of -weights: resnet18, resnet34 or resnet50")
+	fs.IntVar(&f.Classes, "classes", 0, "number of classes of -weights (0: read from fc.weight)")
+	return f
+}
+
+// Load builds the model the flags describe, in eval mode, with its metadata.
+func (f *Flags) Load() (*resnet.ResNet, *resnet.Meta, error) {
+	return resnet.Load(resnet.Source{Model: f.Model, Weights: f.Weights, Arch: resnet.Arch(f.Arch), Classes: f.Classes})
+}

@@ -1,0 +1,94 @@
+package resnet
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/seedling-ml/seedling/nn"
+	"github.com/seedling-ml/seedling/nn/pth"
+)
+
+// ReadWeights reads a state dict from a PyTorch .pth file (torch.save's zip
+// format, a plain state_dict or one nested under "state_dict" or "model")
+// or from a safetensors file. The format is recognised from the content (a
+// zip archive is .pth), so misnamed files still load.
+func ReadWeights(path string) (*nn.Safetensors, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("resnet: weights: %w", err)
+	}
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("resnet: weights %s: too short to be a .pth or safetensors file", path)
+	}
+	if bytes.Equal(magic, []byte("PK\x03\x04")) {
+		return pth.Load(path)
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".pth" || ext == ".pt" {
+		return nil, fmt.Errorf("resnet: weights %s: not a zip archive; only torch.save's zip format (PyTorch >= 1.6) is read, re-save the file with a current PyTorch", path)
+	}
+	return nn.ReadSafetensors(path)
+}
+
+// Source says where a program takes its model from: either our own
+// checkpoint (Model) or torchvision-format weights (Weights with Arch and
+// Classes). Example programs fill it from -model or -weights/-arch/-classes.
+type Source struct {
+	Model   string // our checkpoint (safetensors with metadata)
+	Weights string // torchvision state dict (.pth or safetensors)
+	Arch    Arch   // architecture of Weights
+	Classes int    // number of outputs of Weights' fc; 0 means read it from the file
+}
+
+// Load builds the model described by s and returns it in eval mode with
+// its metadata (for torchvision weights: ImageNet normalisation, input size
+// 224, classes named "0", "1", ...).
+func Load(s Source) (*ResNet, *Meta, error) {
+	switch {
+	case s.Model != "" && s.Weights != "":
+		return nil, nil, fmt.Errorf("resnet: give either a checkpoint (%s) or torchvision weights (%s), not both", s.Model, s.Weights)
+	case s.Model != "":
+		m, meta, _, err := LoadCheckpoint(s.Model)
+		return m, meta, err
+	case s.Weights == "":
+		return nil, nil, fmt.Errorf("resnet: no model given: pass a checkpoint or torchvision weights")
+	}
+	sd, err := ReadWeights(s.Weights)
+	if err != nil {
+		return nil, nil, err
+	}
+	arch := s.Arch
+	if arch == "" {
+		arch = ResNet18Arch
+	}
+	classes := s.Classes
+	if classes == 0 {
+		fc, ok := sd.Floats["fc.weight"]
+		if !ok {
+			fc, ok = sd.Floats["module.fc.weight"]
+		}
+		if !ok || fc.Dim() != 2 {
+			return nil, nil, fmt.Errorf("resnet: weights %s: no fc.weight to take the number of classes from; give it explicitly", s.Weights)
+		}
+		classes = fc.Shape[0]
+	}
+	m, err := New(arch, classes, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := m.LoadStateDict(sd, nn.LoadOptions{}); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s.Weights, err)
+	}
+	m.Eval()
+	names := make([]string, classes)
+	for i := range names {
+		names[i] = fmt.Sprint(i)
+	}
+	return m, &Meta{Arch: arch, Classes: names, InputSize: 224, Mean: ImageNetMean, Std: ImageNetStd}, nil
+}
