@@ -44,7 +44,7 @@ type stateDict struct {
 	names   []string
 	tensors []*tensorRef
 	wrapper string   // the checkpoint key it was found under, or ""
-	ignored []string // non-tensor entries skipped
+	ignored []string // non-tensor entries skipped (in a checkpoint: its other keys, then "<wrapper>.<name>")
 }
 
 // findStateDict picks the tensors out of the unpickled object: a dict of
@@ -73,6 +73,16 @@ func findStateDict(obj any) (*stateDict, error) {
 				continue
 			}
 			sd.wrapper = w
+			var ignored []string
+			for _, o := range top {
+				if k, ok := o.key.(string); ok && k != w {
+					ignored = append(ignored, k)
+				}
+			}
+			for _, k := range sd.ignored {
+				ignored = append(ignored, w+"."+k)
+			}
+			sd.ignored = ignored
 			return sd, nil
 		}
 	}
