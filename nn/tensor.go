@@ -87,6 +87,9 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	shape = append([]int(nil), shape...)
 	infer, n := -1, 1
 	for i, d := range shape {
+		if d < -1 {
+			panic(fmt.Sprintf("nn: Reshape %v: negative dimension %d", shape, d))
+		}
 		if d == -1 {
 			if infer >= 0 {
 				panic(fmt.Sprintf("nn: Reshape %v: more than one -1", shape))
