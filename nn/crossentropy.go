@@ -110,7 +110,7 @@ func checkTargets(logits *Tensor, targets []int, cfg CrossEntropyConfig) error {
 	if logits.Dim() != 2 || logits.Shape[0] != len(targets) || logits.Shape[1] < 1 {
 		return fmt.Errorf("CrossEntropy: logits %v and %d targets do not fit (needs [N, C] with N targets)", logits.Shape, len(targets))
 	}
-	if cfg.LabelSmoothing < 0 || cfg.LabelSmoothing > 1 {
+	if !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing <= 1) { // also rejects NaN
 		return fmt.Errorf("CrossEntropy: label smoothing %v is outside [0, 1]", cfg.LabelSmoothing)
 	}
 	c := logits.Shape[1]

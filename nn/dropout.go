@@ -11,7 +11,7 @@ import (
 //
 //	x: any shape   y: same shape
 func Dropout(x *Tensor, p float64, training bool, rng *rand.Rand) *Tensor {
-	if p < 0 || p > 1 {
+	if !(p >= 0 && p <= 1) { // also rejects NaN
 		panic(fmt.Sprintf("nn: Dropout: probability %v is outside [0, 1]", p))
 	}
 	if !training || p == 0 {
