@@ -35,6 +35,9 @@ func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNorm
 			panic(fmt.Sprintf("nn: BatchNorm2d: parameter of shape %v does not match %d channels of input %v", p.Shape, c, x.Shape))
 		}
 	}
+	if (runningMean == nil) != (runningVar == nil) {
+		panic("nn: BatchNorm2d: running mean and running variance must be given together (or both nil)")
+	}
 	count := n * plane
 	if cfg.Training && count <= 1 {
 		panic(fmt.Sprintf("nn: BatchNorm2d: expected more than 1 value per channel when training, got input size %v", x.Shape))
