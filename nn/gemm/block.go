@@ -15,7 +15,7 @@ package gemm
 // A is packed once and each packed B block is read from cache. The ResNet
 // im2col shapes have few rows (m <= 512) and many columns, so B is packed
 // once per call for them.
-const (
+var (
 	kcMax = 256
 	mcMax = 384
 	ncMax = 64

@@ -37,7 +37,7 @@ func alignedFloats(n int) []float32 {
 // problem is one (sub-)product C = alpha*op(A)*op(B) + beta*C in the
 // Sgemm argument convention, with slices already offset to the sub-matrix.
 type problem struct {
-	kern           microKernel
+	kern           kernel
 	aTrans, bTrans bool
 	m, n, k        int
 	alpha, beta    float32
@@ -47,46 +47,66 @@ type problem struct {
 
 // run computes p on one thread with the blocked algorithm described in
 // block.go. m, n, k > 0.
+//
+// A is read in place when it is not transposed (its rows are what the
+// kernel wants: six rows streamed side by side); only the last sliver of
+// fewer than mr rows is packed, zero-padded. A transposed A is packed.
 func (w *workspace) run(p *problem) {
 	kcStep := blockSize(p.k, kcMax, 8)
 	mcStep := blockSize(p.m, mcMax, mr)
 	ncStep := blockSize(p.n, ncMax, nr)
 	for ic := 0; ic < p.m; ic += mcStep {
 		mc := min(mcStep, p.m-ic)
+		full := mc / mr * mr // rows in whole slivers
 		for pc := 0; pc < p.k; pc += kcStep {
 			kc := min(kcStep, p.k-pc)
-			packA(w.a, p.a, p.lda, p.aTrans, ic, pc, mc, kc)
+			if p.aTrans {
+				packA(w.a, p.a, p.lda, true, ic, pc, mc, kc)
+			} else if full < mc {
+				packA(w.a, p.a, p.lda, false, ic+full, pc, mc-full, kc)
+			}
 			beta := p.beta
 			if pc > 0 {
 				beta = 1 // later depth blocks accumulate onto the first
 			}
 			for jc := 0; jc < p.n; jc += ncStep {
 				nc := min(ncStep, p.n-jc)
-				packB(w.b, p.b, p.ldb, p.bTrans, pc, jc, kc, nc)
-				w.macroKernel(p, mc, nc, kc, ic*p.ldc+jc, beta)
+				packB(w.b, p.b, p.ldb, p.bTrans, p.kern.copy16, pc, jc, kc, nc)
+				w.macroKernel(p, ic, pc, jc, mc, nc, kc, beta)
 			}
 		}
 	}
 }
 
-// macroKernel multiplies the packed mc x kc block of A by the packed
-// kc x nc block of B into C at c[off:], tile by tile.
-func (w *workspace) macroKernel(p *problem, mc, nc, kc, off int, beta float32) {
-	kern, c, ldc, alpha := p.kern, p.c, p.ldc, p.alpha
-	for jr := 0; jr < nc; jr += nr {
-		bp := w.b[jr*kc:]
-		cols := min(nr, nc-jr)
-		for ir := 0; ir < mc; ir += mr {
-			ap := w.a[ir*kc:]
+// macroKernel multiplies the mc x kc block of A at (ic, pc) by the packed
+// kc x nc block of B into C at (ic, jc), tile by tile.
+func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta float32) {
+	kern, c, ldc, alpha := p.kern.fn, p.c, p.ldc, p.alpha
+	off := ic*ldc + jc
+	full := mc / mr * mr
+	for ir := 0; ir < mc; ir += mr {
+		var ap []float32
+		rsa, csa := 1, mr
+		switch {
+		case p.aTrans:
+			ap = w.a[ir*kc:]
+		case ir < full:
+			ap, rsa, csa = p.a[(ic+ir)*p.lda+pc:], p.lda, 1
+		default:
+			ap = w.a
+		}
+		for jr := 0; jr < nc; jr += nr {
+			bp := w.b[jr*kc:]
+			cols := min(nr, nc-jr)
 			rows := min(mr, mc-ir)
 			ci := off + ir*ldc + jr
 			if rows == mr && cols == nr {
-				kern(kc, ap, bp, c[ci:], ldc, alpha, beta)
+				kern(kc, ap, rsa, csa, bp, c[ci:], ldc, alpha, beta)
 				continue
 			}
 			// Edge tile: compute the full tile into w.tile, then merge
 			// the valid part so nothing outside C is touched.
-			kern(kc, ap, bp, w.tile[:], nr, alpha, 0)
+			kern(kc, ap, rsa, csa, bp, w.tile[:], nr, alpha, 0)
 			for i := 0; i < rows; i++ {
 				crow := c[ci+i*ldc:][:cols]
 				trow := w.tile[i*nr:][:cols]

@@ -13,38 +13,55 @@ const (
 
 // microKernel computes the mr x nr tile
 //
-//	C = alpha * Ap * Bp + beta * C
+//	C = alpha * As * Bp + beta * C
 //
-// where Ap is a packed sliver of k columns of mr elements (a[p*mr+i] is
-// row i, column p) and Bp a packed sliver of k rows of nr elements
+// where As is an mr x k sliver of A with element (i, p) at a[i*rsa+p*csa]
+// (rsa, csa = 1, mr for a packed sliver; lda, 1 for rows of a row-major
+// matrix read in place) and Bp a packed sliver of k rows of nr elements
 // (b[p*nr+j]). C starts at c[0] with row stride ldc. When beta == 0, C is
-// only written, never read, so it may hold NaN or Inf.
-type microKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+// only written, never read, so it may hold NaN or Inf. k >= 1.
+type microKernel func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
 
-// kernel names a micro-kernel so that tests and benchmarks can run every
-// kernel the CPU supports.
+// rowCopier copies k rows of nr floats, ld apart in src, to dst
+// contiguously: the inner loop of packing B without transposition.
+type rowCopier func(k int, src []float32, ld int, dst []float32)
+
+// kernel names a micro-kernel and its helpers so that tests and
+// benchmarks can run every kernel the CPU supports.
 type kernel struct {
-	name string
-	fn   microKernel
+	name   string
+	fn     microKernel
+	copy16 rowCopier
+}
+
+// genericCopy16 is the portable rowCopier.
+func genericCopy16(k int, src []float32, ld int, dst []float32) {
+	for p := 0; p < k; p++ {
+		*(*[nr]float32)(dst[p*nr:]) = *(*[nr]float32)(src[p*ld:])
+	}
 }
 
 // genericKernel is the portable micro-kernel in plain Go. It is the
 // fallback on CPUs without AVX2 and FMA, on other architectures and with
 // the purego build tag.
-func genericKernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+func genericKernel(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	// Four rows at a time of 16 accumulators in locals, so that the
+	// compiler keeps them in registers.
 	var acc [mr][nr]float32
-	a = a[:k*mr]
 	b = b[:k*nr]
-	for p := 0; p < k; p++ {
-		ap := (*[mr]float32)(a[p*mr:])
-		bp := (*[nr]float32)(b[p*nr:])
-		for i := 0; i < mr; i++ {
-			ai := ap[i]
-			row := &acc[i]
-			for j := 0; j < nr; j++ {
-				row[j] += ai * bp[j]
+	for i0 := 0; i0 < mr; i0 += 2 {
+		var r0, r1 [nr]float32
+		a0 := a[i0*rsa:]
+		a1 := a[(i0+1)*rsa:]
+		for p := 0; p < k; p++ {
+			bp := (*[nr]float32)(b[p*nr:])
+			x0, x1 := a0[p*csa], a1[p*csa]
+			for j := range bp {
+				r0[j] += x0 * bp[j]
+				r1[j] += x1 * bp[j]
 			}
 		}
+		acc[i0], acc[i0+1] = r0, r1
 	}
 	for i := 0; i < mr; i++ {
 		crow := (*[nr]float32)(c[i*ldc:])

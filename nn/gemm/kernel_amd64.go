@@ -3,11 +3,15 @@
 package gemm
 
 // kernel6x16AVX2 is the AVX2+FMA micro-kernel (kernel_amd64.s): the
-// microKernel contract on raw pointers. Ap needs k*6, Bp k*16 floats and C
-// six rows of 16 at stride ldc.
+// microKernel contract on raw pointers, with the strides in elements.
 //
 //go:noescape
-func kernel6x16AVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+
+// packB16AVX is the rowCopier in assembly (two 32-byte moves a row).
+//
+//go:noescape
+func packB16AVX(k int, src *float32, ldb int, dst *float32)
 
 // cpuid executes CPUID with the given leaf and sub-leaf.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -41,18 +45,25 @@ func hasAVX2FMA() bool {
 
 // avx2Kernel wraps the assembly kernel in the microKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
-func avx2Kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
-	_ = a[k*mr-1]
+func avx2Kernel(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[(mr-1)*rsa+(k-1)*csa]
 	_ = b[k*nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16AVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+	kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+}
+
+// avx2Copy16 wraps packB16AVX in the rowCopier signature, checking bounds.
+func avx2Copy16(k int, src []float32, ld int, dst []float32) {
+	_ = src[(k-1)*ld+nr-1]
+	_ = dst[k*nr-1]
+	packB16AVX(k, &src[0], ld, &dst[0])
 }
 
 // kernels lists the micro-kernels this CPU can run, fastest first.
 func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX2FMA() {
-		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel})
+		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, copy16: avx2Copy16})
 	}
-	return append(ks, kernel{name: "generic", fn: genericKernel})
+	return append(ks, kernel{name: "generic", fn: genericKernel, copy16: genericCopy16})
 }

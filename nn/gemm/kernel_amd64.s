@@ -2,26 +2,30 @@
 
 #include "textflag.h"
 
-// One k step of the 6x16 micro-kernel: two 8-float vectors of the packed B
-// row (Y12, Y13) times the six broadcast elements of the packed A column,
-// accumulated into Y0..Y11 (row r in Y(2r), Y(2r+1)). AX points at A, BX at B.
-#define STEP(ao, bo) \
+// One k step of the 6x16 micro-kernel: two 8-float vectors of the B row
+// (Y12, Y13) times the six broadcast elements of the A column, accumulated
+// into Y0..Y11 (row r in Y(2r), Y(2r+1)). BX points at B; AX at A row 0
+// and R12 at A row 3 of the current column, R11 is the A row stride in
+// bytes. Both pointers then step to the next column (R13 bytes).
+#define STEP(bo) \
 	VMOVUPS      bo(BX), Y12          \
 	VMOVUPS      bo+32(BX), Y13       \
-	VBROADCASTSS ao(AX), Y14          \
-	VBROADCASTSS ao+4(AX), Y15        \
+	VBROADCASTSS (AX), Y14            \
+	VBROADCASTSS (AX)(R11*1), Y15     \
 	VFMADD231PS  Y12, Y14, Y0         \
 	VFMADD231PS  Y13, Y14, Y1         \
 	VFMADD231PS  Y12, Y15, Y2         \
 	VFMADD231PS  Y13, Y15, Y3         \
-	VBROADCASTSS ao+8(AX), Y14        \
-	VBROADCASTSS ao+12(AX), Y15       \
+	VBROADCASTSS (AX)(R11*2), Y14     \
+	VBROADCASTSS (R12), Y15           \
 	VFMADD231PS  Y12, Y14, Y4         \
 	VFMADD231PS  Y13, Y14, Y5         \
 	VFMADD231PS  Y12, Y15, Y6         \
 	VFMADD231PS  Y13, Y15, Y7         \
-	VBROADCASTSS ao+16(AX), Y14       \
-	VBROADCASTSS ao+20(AX), Y15       \
+	VBROADCASTSS (R12)(R11*1), Y14    \
+	VBROADCASTSS (R12)(R11*2), Y15    \
+	ADDQ         R13, AX              \
+	ADDQ         R13, R12             \
 	VFMADD231PS  Y12, Y14, Y8         \
 	VFMADD231PS  Y13, Y14, Y9         \
 	VFMADD231PS  Y12, Y15, Y10        \
@@ -41,13 +45,19 @@
 	VMOVUPS hi, 32(DI)   \
 	ADDQ    DX, DI
 
-// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-48
+// func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
-	MOVQ b+16(FP), BX
-	MOVQ c+24(FP), DI
-	MOVQ ldc+32(FP), DX
+	MOVQ rsa+16(FP), R11
+	SHLQ $2, R11
+	MOVQ csa+24(FP), R13
+	SHLQ $2, R13
+	LEAQ (AX)(R11*2), R12
+	ADDQ R11, R12
+	MOVQ b+32(FP), BX
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), DX
 	SHLQ $2, DX
 
 	VXORPS Y0, Y0, Y0
@@ -91,13 +101,11 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-48
 	JZ   tail
 
 loop4:
-	PREFETCHT0 384(AX)
-	STEP(0, 0)
-	STEP(24, 64)
+	STEP(0)
+	STEP(64)
 	PREFETCHT0 512(BX)
-	STEP(48, 128)
-	STEP(72, 192)
-	ADDQ $96, AX
+	STEP(128)
+	STEP(192)
 	ADDQ $256, BX
 	DECQ R9
 	JNZ  loop4
@@ -107,14 +115,13 @@ tail:
 	JZ    done
 
 loop1:
-	STEP(0, 0)
-	ADDQ $24, AX
+	STEP(0)
 	ADDQ $64, BX
 	DECQ CX
 	JNZ  loop1
 
 done:
-	VBROADCASTSS alpha+40(FP), Y12
+	VBROADCASTSS alpha+56(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
@@ -129,11 +136,11 @@ done:
 	VMULPS       Y12, Y11, Y11
 
 	// beta == 0 (either sign) must not read C, which may hold NaN.
-	MOVL beta+44(FP), R10
+	MOVL beta+60(FP), R10
 	SHLL $1, R10
 	JZ   store
 
-	VBROADCASTSS beta+44(FP), Y13
+	VBROADCASTSS beta+60(FP), Y13
 	ROWBETA(Y0, Y1)
 	ROWBETA(Y2, Y3)
 	ROWBETA(Y4, Y5)
@@ -150,6 +157,47 @@ store:
 	ROWSTORE(Y6, Y7)
 	ROWSTORE(Y8, Y9)
 	ROWSTORE(Y10, Y11)
+	VZEROUPPER
+	RET
+
+// func packB16AVX(k int, src *float32, ldb int, dst *float32)
+//
+// Copies k rows of 16 floats, ldb floats apart, to dst contiguously.
+TEXT ·packB16AVX(SB), NOSPLIT, $0-32
+	MOVQ k+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), DX
+	SHLQ $2, DX
+	MOVQ dst+24(FP), DI
+	MOVQ CX, R9
+	SHRQ $1, R9
+	ANDQ $1, CX
+	TESTQ R9, R9
+	JZ   packtail
+
+pack2:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (SI)(DX*1), Y2
+	VMOVUPS 32(SI)(DX*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ    (SI)(DX*2), SI
+	ADDQ    $128, DI
+	DECQ    R9
+	JNZ     pack2
+
+packtail:
+	TESTQ CX, CX
+	JZ    packdone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+
+packdone:
 	VZEROUPPER
 	RET
 

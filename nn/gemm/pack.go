@@ -61,17 +61,16 @@ func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc int) {
 // packB copies the kc x nc block of op(B) that starts at row p0, column j0
 // into dst as ceil(nc/nr) slivers of kc rows of nr elements
 // (dst[s*kc*nr + p*nr + j] = op(B)[p0+p][j0+s*nr+j]), zero-padding columns
-// past nc. op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when trans.
-func packB(dst, b []float32, ldb int, trans bool, p0, j0, kc, nc int) {
+// past nc. op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when trans; copy16
+// moves whole rows of a sliver when not trans.
+func packB(dst, b []float32, ldb int, trans bool, copy16 rowCopier, p0, j0, kc, nc int) {
 	for s := 0; s*nr < nc; s++ {
 		cols := min(nr, nc-s*nr)
 		d := dst[s*kc*nr : (s+1)*kc*nr]
 		j := j0 + s*nr
 		if !trans {
 			if cols == nr {
-				for p := 0; p < kc; p++ {
-					*(*[nr]float32)(d[p*nr:]) = *(*[nr]float32)(b[(p0+p)*ldb+j:])
-				}
+				copy16(kc, b[p0*ldb+j:], ldb, d)
 				continue
 			}
 			for p := 0; p < kc; p++ {

@@ -3,34 +3,35 @@ package gemm
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // minFlopsPerThread is the work (2*m*n*k) below which another thread does
 // not pay for waking it and for packing its share: about 10 µs of compute.
 const minFlopsPerThread = 1 << 21
 
-// part is one thread's share of a parallel call.
-type part struct {
-	ws   *workspace
-	prob problem
-	wg   *sync.WaitGroup
-}
-
-// call holds the shares of one parallel Sgemm; pooled, so that a call
-// allocates nothing once warm.
+// call is one parallel Sgemm: C is cut into bands of whole tiles, and
+// every thread (the caller and nt-1 workers) takes the next band until
+// none is left. Taking bands on demand, rather than one fixed share per
+// thread, keeps both cores busy when another process or goroutine slows
+// one of them down. Pooled, so that a call allocates nothing once warm.
 type call struct {
-	wg    sync.WaitGroup
-	parts []part
+	wg     sync.WaitGroup
+	prob   problem // copied, so the caller's problem stays on its stack
+	byCols bool
+	bands  int // number of bands
+	tiles  int // tiles along the split dimension
+	next   atomic.Int64
 }
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
 
-// workers is the set of long-lived goroutines that run the shares of other
-// threads, fed through jobs; started on first need.
+// workers is the set of long-lived goroutines that help with calls, fed
+// through jobs; started on first need.
 var workers struct {
 	mu    sync.Mutex
 	count int
-	jobs  chan *part
+	jobs  chan *call
 }
 
 // ensureWorkers starts workers until n of them run.
@@ -38,13 +39,13 @@ func ensureWorkers(n int) {
 	workers.mu.Lock()
 	defer workers.mu.Unlock()
 	if workers.jobs == nil {
-		workers.jobs = make(chan *part, 64)
+		workers.jobs = make(chan *call, 64)
 	}
 	for ; workers.count < n; workers.count++ {
-		go func(jobs <-chan *part) {
-			for p := range jobs {
-				p.ws.run(&p.prob)
-				p.wg.Done()
+		go func(jobs <-chan *call) {
+			for cl := range jobs {
+				cl.work()
+				cl.wg.Done()
 			}
 		}(workers.jobs)
 	}
@@ -60,9 +61,10 @@ func threadCount(p *problem) int {
 	return max(nt, 1)
 }
 
-// compute runs p on as many threads as pay, splitting C into bands of
-// whole tiles: column bands when C has at least as many tile columns as
-// tile rows (each thread then packs only its part of B), else row bands.
+// compute runs p on as many threads as pay. C is split into column bands
+// when it has at least as many tile columns as tile rows (a thread then
+// packs only its part of B; A is read in place), else into row bands
+// (fewer of them, as each row band packs all of B).
 func compute(p *problem) {
 	nt := threadCount(p)
 	if nt == 1 {
@@ -73,36 +75,46 @@ func compute(p *problem) {
 	}
 	ensureWorkers(nt - 1)
 	cl := callPool.Get().(*call)
-	if cap(cl.parts) < nt {
-		cl.parts = make([]part, nt)
-	}
-	cl.parts = cl.parts[:nt]
 	tilesM, tilesN := (p.m+mr-1)/mr, (p.n+nr-1)/nr
-	byCols := tilesN >= tilesM
-	tiles, unit := tilesM, mr
-	if byCols {
-		tiles, unit = tilesN, nr
+	cl.prob = *p
+	cl.byCols = tilesN >= tilesM
+	cl.tiles, cl.bands = tilesM, 2*nt
+	if cl.byCols {
+		cl.tiles, cl.bands = tilesN, 4*nt
 	}
-	for t := range cl.parts {
-		lo := min(t*tiles/nt*unit, p.m)
-		hi := min((t+1)*tiles/nt*unit, p.m)
-		if byCols {
-			lo = min(t*tiles/nt*unit, p.n)
-			hi = min((t+1)*tiles/nt*unit, p.n)
-		}
-		cl.parts[t] = part{ws: workspacePool.Get().(*workspace), prob: p.band(byCols, lo, hi), wg: &cl.wg}
-	}
+	cl.bands = min(cl.bands, cl.tiles)
+	cl.next.Store(0)
 	cl.wg.Add(nt - 1)
-	for t := 1; t < nt; t++ {
-		workers.jobs <- &cl.parts[t]
+	for range nt - 1 {
+		workers.jobs <- cl
 	}
-	cl.parts[0].ws.run(&cl.parts[0].prob)
+	cl.work()
 	cl.wg.Wait()
-	for t := range cl.parts {
-		workspacePool.Put(cl.parts[t].ws)
-		cl.parts[t] = part{}
-	}
+	cl.prob = problem{} // drop the references to the caller's slices
 	callPool.Put(cl)
+}
+
+// work runs bands of cl until none is left.
+func (cl *call) work() {
+	ws := workspacePool.Get().(*workspace)
+	defer workspacePool.Put(ws)
+	p, unit, size := &cl.prob, mr, cl.prob.m
+	if cl.byCols {
+		unit, size = nr, p.n
+	}
+	for {
+		t := int(cl.next.Add(1) - 1)
+		if t >= cl.bands {
+			return
+		}
+		lo := min(t*cl.tiles/cl.bands*unit, size)
+		hi := min((t+1)*cl.tiles/cl.bands*unit, size)
+		if lo >= hi {
+			continue
+		}
+		band := p.band(cl.byCols, lo, hi)
+		ws.run(&band)
+	}
 }
 
 // band returns the sub-problem for columns [lo, hi) of C when byCols, else

@@ -44,7 +44,7 @@ const (
 // assembly micro-kernel where the CPU has one, on up to GOMAXPROCS
 // goroutines for large enough problems.
 func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(defaultKernel.fn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(defaultKernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // defaultKernel is the fastest micro-kernel this CPU runs.
@@ -52,7 +52,7 @@ var defaultKernel = kernels()[0]
 
 // sgemm is Sgemm with the micro-kernel as a parameter, so tests can run
 // every kernel.
-func sgemm(kern microKernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemm(kern kernel, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	aTrans, bTrans := checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return

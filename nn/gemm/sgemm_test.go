@@ -70,7 +70,7 @@ func randFloats(r *rand.Rand, n int) []float32 {
 
 // checkCase runs tc through sgemm with kern and compares with the float64
 // reference, element by element, with a bound that grows as sqrt(k).
-func checkCase(t *testing.T, kern microKernel, tc gemmCase) {
+func checkCase(t *testing.T, kern kernel, tc gemmCase) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(tc.m*7919+tc.n*31+tc.k), uint64(tc.pad+1)))
 	ar, ac := tc.m, tc.k
@@ -150,28 +150,58 @@ func TestSgemmAgainstNaive(t *testing.T) {
 				gemmCase{m: 397, n: 211, k: 263, tA: true, tB: true, alpha: 2, beta: 0, pad: 5},
 			)
 			for _, tc := range cases {
-				checkCase(t, kern.fn, tc)
+				checkCase(t, kern, tc)
 			}
 		})
 	}
 }
 
-// TestKernelsAgree runs every micro-kernel directly on the same packed
-// panels and checks they agree with the generic one.
+// TestKernelsAgree runs every micro-kernel directly, on a packed A sliver
+// and on the same sliver read in place from row-major rows, and checks
+// that they agree with the generic kernel.
 func TestKernelsAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{1, 3, 4, 7, 8, 9, 256} {
 		a, b := randFloats(r, k*mr), randFloats(r, k*nr)
+		const lda = 300
+		rows := make([]float32, (mr-1)*lda+k) // a as 6 rows, lda apart
+		for i := 0; i < mr; i++ {
+			for p := 0; p < k; p++ {
+				rows[i*lda+p] = a[p*mr+i]
+			}
+		}
 		for _, beta := range []float32{0, 1, -2} {
 			const ldc = nr + 3
 			c0 := randFloats(r, mr*ldc)
 			want := append([]float32(nil), c0...)
-			genericKernel(k, a, b, want, ldc, 0.5, beta)
+			genericKernel(k, a, 1, mr, b, want, ldc, 0.5, beta)
 			for _, kern := range kernels() {
 				got := append([]float32(nil), c0...)
-				kern.fn(k, a, b, got, ldc, 0.5, beta)
-				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, k=%d, beta=%g", kern.name, k, beta)
+				kern.fn(k, a, 1, mr, b, got, ldc, 0.5, beta)
+				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, packed, k=%d, beta=%g", kern.name, k, beta)
+				got = append(got[:0], c0...)
+				kern.fn(k, rows, lda, 1, b, got, ldc, 0.5, beta)
+				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, in place, k=%d, beta=%g", kern.name, k, beta)
 			}
+		}
+	}
+}
+
+func TestCopy16(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []int{1, 2, 3, 8, 33} {
+		const ld = 21
+		src := randFloats(r, (k-1)*ld+nr)
+		want := make([]float32, k*nr)
+		for p := 0; p < k; p++ {
+			copy(want[p*nr:(p+1)*nr], src[p*ld:])
+		}
+		for _, kern := range kernels() {
+			got := make([]float32, k*nr+1)
+			got[k*nr] = 42
+			kern.copy16(k, src, ld, got)
+			require.Equal(t, want, got[:k*nr], "%s, k=%d", kern.name, k)
+			require.Equal(t, float32(42), got[k*nr], "%s wrote past the sliver", kern.name)
 		}
 	}
 }
@@ -183,19 +213,19 @@ func TestSgemmSpecialScalars(t *testing.T) {
 			// alpha == 0: A and B are not read (NaN there stays out of C).
 			a := []float32{nan, nan, nan, nan}
 			c := []float32{1, 2, 3, 4}
-			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 2, c, 2)
+			sgemm(kern, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 2, c, 2)
 			require.Equal(t, []float32{2, 4, 6, 8}, c)
-			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 0, c, 2)
+			sgemm(kern, blas.NoTrans, blas.NoTrans, 2, 2, 2, 0, a, 2, a, 2, 0, c, 2)
 			require.Equal(t, []float32{0, 0, 0, 0}, c)
 			// k == 0: C = beta*C.
 			c = []float32{1, 2, 3, 4}
-			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 0, 1, []float32{nan, nan}, 1, nil, 2, -1, c, 2)
+			sgemm(kern, blas.NoTrans, blas.NoTrans, 2, 2, 0, 1, []float32{nan, nan}, 1, nil, 2, -1, c, 2)
 			require.Equal(t, []float32{-1, -2, -3, -4}, c)
 			// Hand-computed 2x3 * 3x2.
 			a = []float32{1, 2, 3, 4, 5, 6}
 			b := []float32{7, 8, 9, 10, 11, 12}
 			c = []float32{nan, nan, nan, nan}
-			sgemm(kern.fn, blas.NoTrans, blas.NoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+			sgemm(kern, blas.NoTrans, blas.NoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
 			require.Equal(t, []float32{58, 64, 139, 154}, c)
 		})
 	}
