@@ -12,8 +12,8 @@ import (
 // indices map to the palette's RGB (transparency ignored); 16-bit samples
 // become v>>8; CMYK and YCbCr use Go's standard conversions.
 //
-// *image.NRGBA, *image.RGBA, *image.YCbCr, *image.Gray, *image.Paletted,
-// *image.CMYK, *image.Gray16 and *image.NRGBA64 have fast paths; any other
+// *image.NRGBA, *image.RGBA, *image.YCbCr, *image.NYCbCrA, *image.Gray,
+// *image.Paletted, *image.CMYK, *image.Gray16 and *image.NRGBA64 have fast paths; any other
 // image goes through its colours' straight values (color.NRGBA64Model
 // for colour types that only offer premultiplied ones).
 func ToRGB(src image.Image) *image.RGBA {
@@ -73,6 +73,13 @@ func convertRow(row []byte, src image.Image, lut *[256][3]uint8, x0, y, w int) {
 			r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, 0xff
 		}
+	case *image.NYCbCrA: // lossy WebP with alpha: the colour planes, alpha dropped
+		for x := 0; x < w; x++ {
+			yi := m.YOffset(x0+x, y)
+			ci := m.COffset(x0+x, y)
+			r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, 0xff
+		}
 	case *image.CMYK:
 		s := m.Pix[m.PixOffset(x0, y):]
 		for x := 0; x < w; x++ {
@@ -103,6 +110,8 @@ func straightRGB(c color.Color) (r, g, b uint8) {
 		return c.R, c.G, c.B
 	case color.NRGBA64:
 		return uint8(c.R >> 8), uint8(c.G >> 8), uint8(c.B >> 8)
+	case color.NYCbCrA:
+		return color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
 	}
 	n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
 	return uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)

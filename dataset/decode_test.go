@@ -111,10 +111,11 @@ func TestToRGBFastPathsMatchFallback(t *testing.T) {
 	for i := range cmyk.Pix {
 		cmyk.Pix[i] = uint8(31 * i)
 	}
+	nycc := &image.NYCbCrA{YCbCr: *ycc, A: make([]uint8, 35), AStride: 7}
 	// A sub-image: bounds not at the origin.
 	sub := pattern(9, 9).SubImage(image.Rect(2, 3, 8, 7))
 	for name, img := range map[string]image.Image{
-		"nrgba": nrgba, "rgba": rgba, "ycbcr": ycc, "gray": gray, "paletted": pal, "cmyk": cmyk, "sub-nrgba": sub,
+		"nrgba": nrgba, "rgba": rgba, "ycbcr": ycc, "nycbcra": nycc, "gray": gray, "paletted": pal, "cmyk": cmyk, "sub-nrgba": sub,
 	} {
 		t.Run(name, func(t *testing.T) {
 			fast := ToRGB(img)
@@ -127,6 +128,7 @@ func TestToRGBFastPathsMatchFallback(t *testing.T) {
 		})
 	}
 	assert.Equal(t, [3]int{10, 20, 30}, rgbHWC(ToRGB(nrgba))[1][1], "alpha 0 keeps the straight colour")
+	assert.Equal(t, ToRGB(ycc).Pix, ToRGB(nycc).Pix, "NYCbCrA with alpha 0 keeps its colour")
 	assert.Equal(t, [3]int{127, 63, 31}, rgbHWC(ToRGB(rgba))[3][3], "premultiplied RGBA is made straight")
 	assert.Equal(t, [3]int{0, 128, 255}, rgbHWC(ToRGB(pal))[0][1], "palette transparency ignored")
 }

@@ -32,6 +32,10 @@ func (r Resize) Apply(img *image.RGBA, _ *rand.Rand) (*image.RGBA, error) {
 	if h == b.Dy() && w == b.Dx() {
 		return img, nil
 	}
+	if h <= 0 || w <= 0 || h > DefaultMaxPixels/w {
+		return nil, fmt.Errorf("dataset: Resize of a %dx%d image to %dx%d: output size out of range (at most %d pixels)",
+			b.Dy(), b.Dx(), h, w, DefaultMaxPixels)
+	}
 	return resizeRect(img, b, w, h), nil
 }
 

@@ -165,6 +165,9 @@ func TestResizeShorterSide(t *testing.T) {
 	assert.Same(t, img, same)
 	_, err = Resize{}.Apply(img, nil)
 	assert.Error(t, err)
+	// A 1x300000 strip would become 256x76800000: refused, not allocated.
+	_, err = Resize{Size: 256}.Apply(image.NewRGBA(image.Rect(0, 0, 300000, 1)), nil)
+	assert.ErrorContains(t, err, "out of range")
 }
 
 func TestResizeIsAntialiasedBilinear(t *testing.T) {
