@@ -10,13 +10,18 @@ func Add(a, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("nn: Add: shapes %v and %v differ", a.Shape, b.Shape))
 	}
 	y := New(a.Shape...)
-	for i, v := range a.Data {
-		y.Data[i] = v + b.Data[i]
-	}
+	parallelFor(len(a.Data), elementGrain, func(lo, hi int) {
+		bs := b.Data[lo:hi]
+		for i, v := range a.Data[lo:hi] {
+			y.Data[lo+i] = v + bs[i]
+		}
+	})
 	record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
 		for _, g := range gx {
 			if g != nil {
-				axpy(g.Data, gy.Data)
+				parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
+					axpy(g.Data[lo:hi], gy.Data[lo:hi])
+				})
 			}
 		}
 	})

@@ -47,38 +47,15 @@ func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNorm
 	}
 	mean := make([]float32, c)
 	invStd := make([]float32, c)
-	for ch := 0; ch < c; ch++ {
-		if cfg.Training {
-			var s float64
-			for i := 0; i < n; i++ {
-				for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
-					s += float64(v)
-				}
-			}
-			mu := s / float64(count)
-			var ss float64
-			for i := 0; i < n; i++ {
-				for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
-					d := float64(v) - mu
-					ss += d * d
-				}
-			}
-			varB := ss / float64(count)
-			mean[ch] = float32(mu)
-			invStd[ch] = float32(1 / math.Sqrt(varB+cfg.Eps))
-			if runningMean != nil {
-				m := cfg.Momentum
-				runningMean.Data[ch] = float32((1-m)*float64(runningMean.Data[ch]) + m*mu)
-				runningVar.Data[ch] = float32((1-m)*float64(runningVar.Data[ch]) + m*varB*float64(count)/float64(count-1))
-			}
-		} else {
-			mean[ch] = runningMean.Data[ch]
-			invStd[ch] = float32(1 / math.Sqrt(float64(runningVar.Data[ch])+cfg.Eps))
+	parallelFor(c, max(1, elementGrain/max(1, count)), func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			bnStats(x, runningMean, runningVar, ch, cfg, mean, invStd)
 		}
-	}
+	})
 	y := New(x.Shape...)
-	for i := 0; i < n; i++ {
-		for ch := 0; ch < c; ch++ {
+	parallelFor(n*c, max(1, elementGrain/max(1, plane)), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			ch := p % c
 			scale, shift := invStd[ch], -mean[ch]*invStd[ch]
 			if weight != nil {
 				scale *= weight.Data[ch]
@@ -87,18 +64,52 @@ func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNorm
 			if bias != nil {
 				shift += bias.Data[ch]
 			}
-			off := (i*c + ch) * plane
+			off := p * plane
 			dst := y.Data[off : off+plane]
 			for j, v := range x.Data[off : off+plane] {
 				dst[j] = v*scale + shift
 			}
 		}
-	}
+	})
 	training := cfg.Training
 	record(y, "BatchNorm2d", []*Tensor{x, weight, bias}, func(gy *Tensor, gx []*Tensor) {
 		batchNormBackward(x, weight, mean, invStd, training, gy, gx)
 	})
 	return y
+}
+
+// bnStats fills mean[ch] and invStd[ch] from the batch (training, also
+// updating the running statistics) or from the running statistics.
+func bnStats(x, runningMean, runningVar *Tensor, ch int, cfg BatchNormConfig, mean, invStd []float32) {
+	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	count := n * plane
+	if cfg.Training {
+		var s float64
+		for i := 0; i < n; i++ {
+			for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+				s += float64(v)
+			}
+		}
+		mu := s / float64(count)
+		var ss float64
+		for i := 0; i < n; i++ {
+			for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+				d := float64(v) - mu
+				ss += d * d
+			}
+		}
+		varB := ss / float64(count)
+		mean[ch] = float32(mu)
+		invStd[ch] = float32(1 / math.Sqrt(varB+cfg.Eps))
+		if runningMean != nil {
+			m := cfg.Momentum
+			runningMean.Data[ch] = float32((1-m)*float64(runningMean.Data[ch]) + m*mu)
+			runningVar.Data[ch] = float32((1-m)*float64(runningVar.Data[ch]) + m*varB*float64(count)/float64(count-1))
+		}
+	} else {
+		mean[ch] = runningMean.Data[ch]
+		invStd[ch] = float32(1 / math.Sqrt(float64(runningVar.Data[ch])+cfg.Eps))
+	}
 }
 
 // batchNormBackward: with xhat = (x-mu)*invStd,
@@ -110,46 +121,53 @@ func batchNormBackward(x, weight *Tensor, mean, invStd []float32, training bool,
 	gX, gW, gB := grads[0], grads[1], grads[2]
 	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	count := float64(n * plane)
-	for ch := 0; ch < c; ch++ {
-		var sumGy, sumGyXhat float64
-		mu, is := mean[ch], invStd[ch]
-		for i := 0; i < n; i++ {
-			off := (i*c + ch) * plane
-			g := gy.Data[off : off+plane]
-			for j, v := range x.Data[off : off+plane] {
-				sumGy += float64(g[j])
-				sumGyXhat += float64(g[j]) * float64((v-mu)*is)
+	parallelFor(c, max(1, elementGrain/max(1, n*plane)), func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			bnBackwardChannel(x, weight, mean, invStd, training, gy, gX, gW, gB, ch, count)
+		}
+	})
+}
+
+func bnBackwardChannel(x, weight *Tensor, mean, invStd []float32, training bool, gy, gX, gW, gB *Tensor, ch int, count float64) {
+	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	var sumGy, sumGyXhat float64
+	mu, is := mean[ch], invStd[ch]
+	for i := 0; i < n; i++ {
+		off := (i*c + ch) * plane
+		g := gy.Data[off : off+plane]
+		for j, v := range x.Data[off : off+plane] {
+			sumGy += float64(g[j])
+			sumGyXhat += float64(g[j]) * float64((v-mu)*is)
+		}
+	}
+	if gW != nil {
+		gW.Data[ch] += float32(sumGyXhat)
+	}
+	if gB != nil {
+		gB.Data[ch] += float32(sumGy)
+	}
+	if gX == nil {
+		return
+	}
+	w := float32(1)
+	if weight != nil {
+		w = weight.Data[ch]
+	}
+	k := w * is
+	mGy, mGyXhat := float32(sumGy/count), float32(sumGyXhat/count)
+	for i := 0; i < n; i++ {
+		off := (i*c + ch) * plane
+		g := gy.Data[off : off+plane]
+		dst := gX.Data[off : off+plane]
+		if !training {
+			for j := range dst {
+				dst[j] += g[j] * k
 			}
-		}
-		if gW != nil {
-			gW.Data[ch] += float32(sumGyXhat)
-		}
-		if gB != nil {
-			gB.Data[ch] += float32(sumGy)
-		}
-		if gX == nil {
 			continue
 		}
-		w := float32(1)
-		if weight != nil {
-			w = weight.Data[ch]
-		}
-		k := w * is
-		mGy, mGyXhat := float32(sumGy/count), float32(sumGyXhat/count)
-		for i := 0; i < n; i++ {
-			off := (i*c + ch) * plane
-			g := gy.Data[off : off+plane]
-			dst := gX.Data[off : off+plane]
-			if !training {
-				for j := range dst {
-					dst[j] += g[j] * k
-				}
-				continue
-			}
-			for j, v := range x.Data[off : off+plane] {
-				xhat := (v - mu) * is
-				dst[j] += k * (g[j] - mGy - xhat*mGyXhat)
-			}
+		for j, v := range x.Data[off : off+plane] {
+			xhat := (v - mu) * is
+			dst[j] += k * (g[j] - mGy - xhat*mGyXhat)
 		}
 	}
 }

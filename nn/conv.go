@@ -83,8 +83,11 @@ func newConvGeom(x, w *Tensor, cfg ConvConfig) convGeom {
 //	x: [N, Cin, H, W]   w: [Cout, Cin/groups, kH, kW]   b: [Cout] or nil
 //	y: [N, Cout, OH, OW], OH = floor((H + 2*padH - dilH*(kH-1) - 1)/strideH) + 1
 //
-// Forward is im2col + GEMM per image and group; backward is two GEMMs
-// (weight gradient, column gradient) and col2im.
+// Forward is im2col + GEMM: the images of the batch are taken in chunks
+// whose column matrices sit side by side, so that one GEMM per chunk and
+// group has wide operands even for the small feature maps of deep layers.
+// Backward is two GEMMs per chunk (weight gradient, column gradient) and
+// col2im.
 func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	g := newConvGeom(x, w, cfg)
 	if b != nil && (b.Dim() != 1 || b.Shape[0] != g.cout) {
@@ -92,40 +95,84 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	}
 	y := New(g.n, g.cout, g.oh, g.ow)
 	plane := g.oh * g.ow
-	if g.kh == 1 && g.kw == 1 && g.cfg.StrideH == 1 && g.cfg.StrideW == 1 && g.cfg.PadH == 0 && g.cfg.PadW == 0 {
-		// 1x1 stride-1 conv: the input plane is already the column matrix.
-		for n := 0; n < g.n; n++ {
-			for gr := 0; gr < g.cfg.Groups; gr++ {
-				xs := x.Data[(n*g.cin+gr*g.cinG)*plane:]
-				ys := y.Data[(n*g.cout+gr*g.coutG)*plane:]
-				gemm(false, false, g.coutG, plane, g.cinG, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, xs, plane, 0, ys, plane)
+	per := g.chunkImages()
+	col := getScratch(g.colsK * per * plane)
+	out := getScratch(g.coutG * per * plane)
+	for n0 := 0; n0 < g.n; n0 += per {
+		nb := min(per, g.n-n0)
+		cols := nb * plane
+		for gr := 0; gr < g.cfg.Groups; gr++ {
+			src, ld := g.columns(x.Data, n0, nb, gr, col)
+			if nb == 1 {
+				// One image: the GEMM writes straight into y.
+				ys := y.Data[(n0*g.cout+gr*g.coutG)*plane:]
+				gemm(false, false, g.coutG, plane, g.colsK, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, ys, plane)
+				continue
 			}
+			gemm(false, false, g.coutG, cols, g.colsK, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, out, cols)
+			// out is [coutG, nb*plane]; y wants [nb, cout, plane].
+			parallelFor(nb, 1, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					for o := 0; o < g.coutG; o++ {
+						copy(y.Data[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
+					}
+				}
+			})
 		}
-	} else {
-		col := getScratch(g.colsK * plane)
-		for n := 0; n < g.n; n++ {
-			for gr := 0; gr < g.cfg.Groups; gr++ {
-				im2col(x.Data[(n*g.cin+gr*g.cinG)*g.h*g.w:], g, col)
-				ys := y.Data[(n*g.cout+gr*g.coutG)*plane:]
-				gemm(false, false, g.coutG, plane, g.colsK, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, col, plane, 0, ys, plane)
-			}
-		}
-		putScratch(col)
 	}
+	putScratch(out)
+	putScratch(col)
 	if b != nil {
-		for n := 0; n < g.n; n++ {
-			for o := 0; o < g.cout; o++ {
-				bv := b.Data[o]
-				row := y.Data[(n*g.cout+o)*plane : (n*g.cout+o+1)*plane]
+		parallelFor(g.n*g.cout, 64, func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				bv := b.Data[p%g.cout]
+				row := y.Data[p*plane : (p+1)*plane]
 				for i := range row {
 					row[i] += bv
 				}
 			}
-		}
+		})
 	}
 	inputs := []*Tensor{x, w, b}
 	record(y, "Conv2d", inputs, func(gy *Tensor, gx []*Tensor) { conv2dBackward(x, w, g, gy, gx) })
 	return y
+}
+
+// chunkImages returns how many images share one column matrix: enough for
+// at least ~4096 columns, within a ~16 MB column buffer.
+func (g convGeom) chunkImages() int {
+	plane := g.oh * g.ow
+	per := max(1, 4096/plane)
+	if limit := (4 << 20) / max(1, g.colsK*plane); per > limit {
+		per = max(1, limit)
+	}
+	return min(per, g.n)
+}
+
+// isPointwise reports a 1x1, stride-1, unpadded conv, whose column matrix
+// for one image is the input itself.
+func (g convGeom) isPointwise() bool {
+	c := g.cfg
+	return g.kh == 1 && g.kw == 1 && c.StrideH == 1 && c.StrideW == 1 && c.PadH == 0 && c.PadW == 0
+}
+
+// columns returns the [colsK, nb*plane] column matrix of images
+// n0..n0+nb-1 and group gr, and its row stride. For one image of a
+// pointwise conv it is the input itself; otherwise it is written to col.
+func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32, int) {
+	plane := g.oh * g.ow
+	if nb == 1 && g.isPointwise() {
+		return x[(n0*g.cin+gr*g.cinG)*g.h*g.w:], plane
+	}
+	ld := nb * plane
+	parallelFor(nb*g.cinG, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			i, ci := t/g.cinG, t%g.cinG
+			xc := x[((n0+i)*g.cin+gr*g.cinG+ci)*g.h*g.w:]
+			im2colChannel(xc, g, col[ci*g.kh*g.kw*ld+i*plane:], ld)
+		}
+	})
+	return col, ld
 }
 
 func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
@@ -145,102 +192,112 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 	if gX == nil && gW == nil {
 		return
 	}
-	oneByOne := g.kh == 1 && g.kw == 1 && g.cfg.StrideH == 1 && g.cfg.StrideW == 1 && g.cfg.PadH == 0 && g.cfg.PadW == 0
-	col := getScratch(g.colsK * plane)
+	per := g.chunkImages()
+	col := getScratch(g.colsK * per * plane)
+	gys := getScratch(g.coutG * per * plane)
 	defer putScratch(col)
-	for n := 0; n < g.n; n++ {
+	defer putScratch(gys)
+	for n0 := 0; n0 < g.n; n0 += per {
+		nb := min(per, g.n-n0)
+		cols := nb * plane
 		for gr := 0; gr < g.cfg.Groups; gr++ {
-			xs := x.Data[(n*g.cin+gr*g.cinG)*g.h*g.w:]
-			gys := gy.Data[(n*g.cout+gr*g.coutG)*plane:]
+			// gy of the chunk as [coutG, nb*plane] (a view for one image).
+			gyc, ldy := gy.Data[(n0*g.cout+gr*g.coutG)*plane:], plane
+			if nb > 1 {
+				parallelFor(nb, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						for o := 0; o < g.coutG; o++ {
+							copy(gys[o*cols+i*plane:][:plane], gy.Data[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane])
+						}
+					}
+				})
+				gyc, ldy = gys, cols
+			}
 			ws := w.Data[gr*g.coutG*g.colsK:]
 			if gW != nil {
-				// gW[coutG, colsK] += gy[coutG, plane] * col^T[plane, colsK]
-				src := xs
-				if !oneByOne {
-					im2col(xs, g, col)
-					src = col
-				}
-				gemm(false, true, g.coutG, g.colsK, plane, 1, gys, plane, src, plane, 1, gW.Data[gr*g.coutG*g.colsK:], g.colsK)
+				// gW[coutG, colsK] += gy[coutG, cols] * col^T[cols, colsK]
+				src, ld := g.columns(x.Data, n0, nb, gr, col)
+				gemm(false, true, g.coutG, g.colsK, cols, 1, gyc, ldy, src, ld, 1, gW.Data[gr*g.coutG*g.colsK:], g.colsK)
 			}
-			if gX != nil {
-				gxs := gX.Data[(n*g.cin+gr*g.cinG)*g.h*g.w:]
-				if oneByOne {
-					gemm(true, false, g.colsK, plane, g.coutG, 1, ws, g.colsK, gys, plane, 1, gxs, plane)
+			if gX == nil {
+				continue
+			}
+			if nb == 1 && g.isPointwise() {
+				gxs := gX.Data[(n0*g.cin+gr*g.cinG)*g.h*g.w:]
+				gemm(true, false, g.colsK, plane, g.coutG, 1, ws, g.colsK, gyc, ldy, 1, gxs, plane)
+				continue
+			}
+			// col[colsK, cols] = w^T[colsK, coutG] * gy[coutG, cols]
+			gemm(true, false, g.colsK, cols, g.coutG, 1, ws, g.colsK, gyc, ldy, 0, col, cols)
+			parallelFor(nb*g.cinG, 1, func(lo, hi int) {
+				for t := lo; t < hi; t++ {
+					i, ci := t/g.cinG, t%g.cinG
+					gxc := gX.Data[((n0+i)*g.cin+gr*g.cinG+ci)*g.h*g.w:]
+					col2imChannel(col[ci*g.kh*g.kw*cols+i*plane:], g, gxc, cols)
+				}
+			})
+		}
+	}
+}
+
+// im2colChannel writes the kh*kw rows of one input channel's column
+// matrix (row stride ld) for one image; padded positions are 0.
+func im2colChannel(xc []float32, g convGeom, col []float32, ld int) {
+	c := g.cfg
+	for ki := 0; ki < g.kh; ki++ {
+		for kj := 0; kj < g.kw; kj++ {
+			row := col[(ki*g.kw+kj)*ld:]
+			for oi := 0; oi < g.oh; oi++ {
+				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
+				out := row[oi*g.ow : (oi+1)*g.ow]
+				if ih < 0 || ih >= g.h {
+					clear(out)
 					continue
 				}
-				// col[colsK, plane] = w^T[colsK, coutG] * gy[coutG, plane]
-				gemm(true, false, g.colsK, plane, g.coutG, 1, ws, g.colsK, gys, plane, 0, col, plane)
-				col2im(col, g, gxs)
-			}
-		}
-	}
-}
-
-// im2col writes the [cinG*kh*kw, oh*ow] column matrix of one image and
-// group (x points at the group's first channel); padded positions are 0.
-func im2col(x []float32, g convGeom, col []float32) {
-	c := g.cfg
-	plane := g.oh * g.ow
-	for ci := 0; ci < g.cinG; ci++ {
-		xc := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		for ki := 0; ki < g.kh; ki++ {
-			for kj := 0; kj < g.kw; kj++ {
-				row := col[((ci*g.kh+ki)*g.kw+kj)*plane:][:plane]
-				for oi := 0; oi < g.oh; oi++ {
-					ih := oi*c.StrideH - c.PadH + ki*c.DilationH
-					out := row[oi*g.ow : (oi+1)*g.ow]
-					if ih < 0 || ih >= g.h {
-						clear(out)
-						continue
+				xr := xc[ih*g.w : (ih+1)*g.w]
+				iw := kj*c.DilationW - c.PadW
+				if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
+					copy(out, xr[iw:iw+g.ow])
+					continue
+				}
+				for oj := range out {
+					if iw >= 0 && iw < g.w {
+						out[oj] = xr[iw]
+					} else {
+						out[oj] = 0
 					}
-					xr := xc[ih*g.w : (ih+1)*g.w]
-					iw := kj*c.DilationW - c.PadW
-					if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
-						copy(out, xr[iw:iw+g.ow])
-						continue
-					}
-					for oj := range out {
-						if iw >= 0 && iw < g.w {
-							out[oj] = xr[iw]
-						} else {
-							out[oj] = 0
-						}
-						iw += c.StrideW
-					}
+					iw += c.StrideW
 				}
 			}
 		}
 	}
 }
 
-// col2im adds the column matrix back into the image gradient (the adjoint
-// of im2col): overlapping windows accumulate.
-func col2im(col []float32, g convGeom, gx []float32) {
+// col2imChannel adds one input channel's kh*kw column rows (row stride ld)
+// back into its image gradient (the adjoint of im2colChannel): overlapping
+// windows accumulate.
+func col2imChannel(col []float32, g convGeom, gc []float32, ld int) {
 	c := g.cfg
-	plane := g.oh * g.ow
-	for ci := 0; ci < g.cinG; ci++ {
-		gc := gx[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		for ki := 0; ki < g.kh; ki++ {
-			for kj := 0; kj < g.kw; kj++ {
-				row := col[((ci*g.kh+ki)*g.kw+kj)*plane:][:plane]
-				for oi := 0; oi < g.oh; oi++ {
-					ih := oi*c.StrideH - c.PadH + ki*c.DilationH
-					if ih < 0 || ih >= g.h {
-						continue
+	for ki := 0; ki < g.kh; ki++ {
+		for kj := 0; kj < g.kw; kj++ {
+			row := col[(ki*g.kw+kj)*ld:]
+			for oi := 0; oi < g.oh; oi++ {
+				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
+				if ih < 0 || ih >= g.h {
+					continue
+				}
+				gr := gc[ih*g.w : (ih+1)*g.w]
+				src := row[oi*g.ow : (oi+1)*g.ow]
+				iw := kj*c.DilationW - c.PadW
+				if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
+					axpy(gr[iw:iw+g.ow], src)
+					continue
+				}
+				for _, v := range src {
+					if iw >= 0 && iw < g.w {
+						gr[iw] += v
 					}
-					gr := gc[ih*g.w : (ih+1)*g.w]
-					src := row[oi*g.ow : (oi+1)*g.ow]
-					iw := kj*c.DilationW - c.PadW
-					if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
-						axpy(gr[iw:iw+g.ow], src)
-						continue
-					}
-					for _, v := range src {
-						if iw >= 0 && iw < g.w {
-							gr[iw] += v
-						}
-						iw += c.StrideW
-					}
+					iw += c.StrideW
 				}
 			}
 		}

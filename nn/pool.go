@@ -58,38 +58,46 @@ func MaxPool2dIndices(x *Tensor, cfg PoolConfig) (*Tensor, []int32) {
 	}
 	y := New(n, c, oh, ow)
 	idx := make([]int32, len(y.Data))
-	for p := 0; p < n*c; p++ {
-		xp := x.Data[p*h*w : (p+1)*h*w]
-		for i := 0; i < oh; i++ {
-			h0 := i*cfg.Stride - cfg.Pad
-			for j := 0; j < ow; j++ {
-				w0 := j*cfg.Stride - cfg.Pad
-				best, bi := float32(math.Inf(-1)), int32(-1)
-				for u := max(h0, 0); u < min(h0+cfg.Kernel, h); u++ {
-					for v := max(w0, 0); v < min(w0+cfg.Kernel, w); v++ {
-						val := xp[u*w+v]
-						if val > best || bi < 0 || (val != val && best == best) {
-							best, bi = val, int32(u*w+v)
-						}
-					}
-				}
-				o := (p*oh+i)*ow + j
-				y.Data[o], idx[o] = best, bi
-			}
-		}
-	}
-	record(y, "MaxPool2d", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-		plane := oh * ow
-		for p := 0; p < n*c; p++ {
-			g := gx[0].Data[p*h*w : (p+1)*h*w]
-			for o := p * plane; o < (p+1)*plane; o++ {
-				if idx[o] >= 0 {
-					g[idx[o]] += gy.Data[o]
-				}
-			}
+	parallelFor(n*c, max(1, elementGrain/max(1, h*w)), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			maxPoolPlane(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], idx[p*oh*ow:(p+1)*oh*ow])
 		}
 	})
+	record(y, "MaxPool2d", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+		plane := oh * ow
+		parallelFor(n*c, max(1, elementGrain/max(1, h*w)), func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				g := gx[0].Data[p*h*w : (p+1)*h*w]
+				for o := p * plane; o < (p+1)*plane; o++ {
+					if idx[o] >= 0 {
+						g[idx[o]] += gy.Data[o]
+					}
+				}
+			}
+		})
+	})
 	return y, idx
+}
+
+// maxPoolPlane pools one (n, c) plane, writing outputs and winner indices.
+func maxPoolPlane(xp []float32, w, h, oh, ow int, cfg PoolConfig, y []float32, idx []int32) {
+	for i := 0; i < oh; i++ {
+		h0 := i*cfg.Stride - cfg.Pad
+		for j := 0; j < ow; j++ {
+			w0 := j*cfg.Stride - cfg.Pad
+			best, bi := float32(math.Inf(-1)), int32(-1)
+			for u := max(h0, 0); u < min(h0+cfg.Kernel, h); u++ {
+				for v := max(w0, 0); v < min(w0+cfg.Kernel, w); v++ {
+					val := xp[u*w+v]
+					if val > best || bi < 0 || (val != val && best == best) {
+						best, bi = val, int32(u*w+v)
+					}
+				}
+			}
+			o := i*ow + j
+			y[o], idx[o] = best, bi
+		}
+	}
 }
 
 // AdaptiveAvgPool2d averages x over an adaptive grid, as

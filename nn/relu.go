@@ -5,18 +5,22 @@ package nn
 //	x: any shape   y: same shape
 func ReLU(x *Tensor) *Tensor {
 	y := New(x.Shape...)
-	for i, v := range x.Data {
-		if v > 0 {
-			y.Data[i] = v
-		}
-	}
-	record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-		g := gx[0].Data
-		for i, v := range y.Data {
+	parallelFor(len(x.Data), elementGrain, func(lo, hi int) {
+		for i, v := range x.Data[lo:hi] {
 			if v > 0 {
-				g[i] += gy.Data[i]
+				y.Data[lo+i] = v
 			}
 		}
+	})
+	record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+		g := gx[0].Data
+		parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if y.Data[i] > 0 {
+					g[i] += gy.Data[i]
+				}
+			}
+		})
 	})
 	return y
 }
