@@ -439,6 +439,11 @@ func TestGradCheckSoftmaxAndCrossEntropy(t *testing.T) {
 		ce("CE sum ignore", 3, 3, []int{2, -1, 0}, CrossEntropyConfig{Reduction: ReduceSum, IgnoreIndex: ignore(-1)}),
 		ce("CE none ignore", 3, 4, []int{3, 7, 1}, CrossEntropyConfig{Reduction: ReduceNone, IgnoreIndex: ignore(7)}),
 		ce("CE mean ignore smoothing", 4, 5, []int{0, 9, 4, 2}, CrossEntropyConfig{LabelSmoothing: 0.2, IgnoreIndex: ignore(9)}),
+		{name: "CrossEntropyChecked", in: []*Tensor{gcRandn(rng, 3, 4)}, f: func(in []*Tensor) *Tensor {
+			y, err := CrossEntropyChecked(in[0], []int{3, 0, 1}, CrossEntropyConfig{LabelSmoothing: 0.1})
+			require.NoError(t, err)
+			return y
+		}},
 	})
 }
 

@@ -12,6 +12,8 @@ type workspace struct {
 	a    []float32 // packed A block, mcMax x kcMax (rounded up to mr)
 	b    []float32 // packed B block, kcMax x ncMax
 	tile [mr * nr]float32
+	// narrow is the 12x8 tile of the narrow-edge kernel.
+	narrow [2 * mr * nr / 2]float32
 }
 
 var workspacePool = sync.Pool{New: func() any {
@@ -84,22 +86,40 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 	kern, c, ldc, alpha := p.kern.fn, p.c, p.ldc, p.alpha
 	off := ic*ldc + jc
 	full := mc / mr * mr
-	for ir := 0; ir < mc; ir += mr {
-		var ap []float32
-		rsa, csa := 1, mr
+	// A last B sliver with at most 8 real columns goes to the narrow
+	// kernel, two A slivers at a time.
+	lastJ := (nc - 1) / nr * nr
+	narrow := p.kern.narrow != nil && nc-lastJ <= nr/2
+	sliver := func(ir int) (ap []float32, rsa, csa int) {
 		switch {
 		case p.aTrans:
-			ap = w.a[ir*kc:]
+			return w.a[ir*kc:], 1, mr
 		case ir < full:
-			ap, rsa, csa = p.a[(ic+ir)*p.lda+pc:], p.lda, 1
+			return p.a[(ic+ir)*p.lda+pc:], p.lda, 1
 		default:
-			ap = w.a
+			return w.a, 1, mr
 		}
+	}
+	for ir := 0; ir < mc; ir += mr {
+		ap, rsa, csa := sliver(ir)
+		rows := min(mr, mc-ir)
 		for jr := 0; jr < nc; jr += nr {
 			bp := w.b[jr*kc:]
 			cols := min(nr, nc-jr)
-			rows := min(mr, mc-ir)
 			ci := off + ir*ldc + jr
+			if narrow && jr == lastJ {
+				pairStart := ir%(2*mr) == 0 && ir+2*mr <= mc
+				pairEnd := ir%(2*mr) == mr && ir+mr <= mc
+				if pairEnd {
+					continue // done with the sliver above
+				}
+				if pairStart {
+					ap1, _, _ := sliver(ir + mr)
+					p.kern.narrow(kc, ap, ap1, rsa, csa, bp, &w.narrow, alpha)
+					mergeTile(c[ci:], ldc, w.narrow[:], nr/2, 2*mr, cols, beta)
+					continue
+				}
+			}
 			if rows == mr && cols == nr {
 				kern(kc, ap, rsa, csa, bp, c[ci:], ldc, alpha, beta)
 				continue
@@ -107,17 +127,23 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 			// Edge tile: compute the full tile into w.tile, then merge
 			// the valid part so nothing outside C is touched.
 			kern(kc, ap, rsa, csa, bp, w.tile[:], nr, alpha, 0)
-			for i := 0; i < rows; i++ {
-				crow := c[ci+i*ldc:][:cols]
-				trow := w.tile[i*nr:][:cols]
-				if beta == 0 {
-					copy(crow, trow)
-					continue
-				}
-				for j, t := range trow {
-					crow[j] = t + beta*crow[j]
-				}
-			}
+			mergeTile(c[ci:], ldc, w.tile[:], nr, rows, cols, beta)
+		}
+	}
+}
+
+// mergeTile sets the rows x cols corner of C to tile + beta*C, without
+// reading C when beta == 0. The tile has row stride ldt.
+func mergeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, beta float32) {
+	for i := 0; i < rows; i++ {
+		crow := c[i*ldc:][:cols]
+		trow := tile[i*ldt:][:cols]
+		if beta == 0 {
+			copy(crow, trow)
+			continue
+		}
+		for j, t := range trow {
+			crow[j] = t + beta*crow[j]
 		}
 	}
 }

@@ -26,12 +26,46 @@ type microKernel func(k int, a []float32, rsa, csa int, b, c []float32, ldc int,
 // contiguously: the inner loop of packing B without transposition.
 type rowCopier func(k int, src []float32, ld int, dst []float32)
 
+// narrowKernel computes a 12 x 8 tile for the last B sliver of a block
+// when at most 8 of its 16 columns are real (N = 49 in ResNet's layer 4):
+//
+//	tile[i*8+j] = alpha * sum_p As(i, p) * b[p*nr+j],  i < 12, j < 8
+//
+// with rows 0-5 of As from a0 and rows 6-11 from a1, both with element
+// (i, p) at i*rsa+p*csa. Twelve rows of one 8-float vector give the same
+// number of independent FMA chains as the 6x16 tile for half the columns,
+// so a thin edge costs half a tile instead of a whole one.
+type narrowKernel func(k int, a0, a1 []float32, rsa, csa int, b []float32, tile *[2 * mr * nr / 2]float32, alpha float32)
+
 // kernel names a micro-kernel and its helpers so that tests and
 // benchmarks can run every kernel the CPU supports.
 type kernel struct {
 	name   string
 	fn     microKernel
+	narrow narrowKernel
 	copy16 rowCopier
+}
+
+// genericNarrow is the portable narrowKernel.
+func genericNarrow(k int, a0, a1 []float32, rsa, csa int, b []float32, tile *[2 * mr * nr / 2]float32, alpha float32) {
+	b = b[:k*nr]
+	for i := 0; i < 2*mr; i++ {
+		a, r := a0, i
+		if i >= mr {
+			a, r = a1, i-mr
+		}
+		var acc [nr / 2]float32
+		for p := 0; p < k; p++ {
+			x := a[r*rsa+p*csa]
+			bp := (*[nr / 2]float32)(b[p*nr:])
+			for j := range acc {
+				acc[j] += x * bp[j]
+			}
+		}
+		for j := range acc {
+			tile[i*nr/2+j] = alpha * acc[j]
+		}
+	}
 }
 
 // genericCopy16 is the portable rowCopier.

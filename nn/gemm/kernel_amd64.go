@@ -8,6 +8,11 @@ package gemm
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
 
+// kernel12x8AVX2 is the narrowKernel in assembly, on raw pointers.
+//
+//go:noescape
+func kernel12x8AVX2(k int, a0, a1 *float32, rsa, csa int, b *float32, c *float32, alpha float32)
+
 // packB16AVX is the rowCopier in assembly (two 32-byte moves a row).
 //
 //go:noescape
@@ -52,6 +57,16 @@ func avx2Kernel(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha
 	kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
 }
 
+// avx2Narrow wraps kernel12x8AVX2 in the narrowKernel signature,
+// checking bounds.
+func avx2Narrow(k int, a0, a1 []float32, rsa, csa int, b []float32, tile *[2 * mr * nr / 2]float32, alpha float32) {
+	last := (mr-1)*rsa + (k-1)*csa
+	_ = a0[last]
+	_ = a1[last]
+	_ = b[(k-1)*nr+nr/2-1]
+	kernel12x8AVX2(k, &a0[0], &a1[0], rsa, csa, &b[0], &tile[0], alpha)
+}
+
 // avx2Copy16 wraps packB16AVX in the rowCopier signature, checking bounds.
 func avx2Copy16(k int, src []float32, ld int, dst []float32) {
 	_ = src[(k-1)*ld+nr-1]
@@ -63,7 +78,7 @@ func avx2Copy16(k int, src []float32, ld int, dst []float32) {
 func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX2FMA() {
-		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, copy16: avx2Copy16})
+		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
 	}
-	return append(ks, kernel{name: "generic", fn: genericKernel, copy16: genericCopy16})
+	return append(ks, kernel{name: "generic", fn: genericKernel, narrow: genericNarrow, copy16: genericCopy16})
 }

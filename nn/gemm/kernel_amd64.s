@@ -160,6 +160,128 @@ store:
 	VZEROUPPER
 	RET
 
+// One k step of the 12x8 kernel: the first 8 floats of the B row (Y12)
+// times twelve broadcast A elements, rows 0-5 from AX/R12 and rows 6-11
+// from R14/R15 (each pointer covers three rows, R11 bytes apart).
+#define STEP8(bo) \
+	VMOVUPS      bo(BX), Y12          \
+	VBROADCASTSS (AX), Y13            \
+	VBROADCASTSS (AX)(R11*1), Y14     \
+	VBROADCASTSS (AX)(R11*2), Y15     \
+	VFMADD231PS  Y12, Y13, Y0         \
+	VFMADD231PS  Y12, Y14, Y1         \
+	VFMADD231PS  Y12, Y15, Y2         \
+	VBROADCASTSS (R12), Y13           \
+	VBROADCASTSS (R12)(R11*1), Y14    \
+	VBROADCASTSS (R12)(R11*2), Y15    \
+	VFMADD231PS  Y12, Y13, Y3         \
+	VFMADD231PS  Y12, Y14, Y4         \
+	VFMADD231PS  Y12, Y15, Y5         \
+	VBROADCASTSS (R14), Y13           \
+	VBROADCASTSS (R14)(R11*1), Y14    \
+	VBROADCASTSS (R14)(R11*2), Y15    \
+	VFMADD231PS  Y12, Y13, Y6         \
+	VFMADD231PS  Y12, Y14, Y7         \
+	VFMADD231PS  Y12, Y15, Y8         \
+	VBROADCASTSS (R15), Y13           \
+	VBROADCASTSS (R15)(R11*1), Y14    \
+	VBROADCASTSS (R15)(R11*2), Y15    \
+	ADDQ         R13, AX              \
+	ADDQ         R13, R12             \
+	ADDQ         R13, R14             \
+	ADDQ         R13, R15             \
+	VFMADD231PS  Y12, Y13, Y9         \
+	VFMADD231PS  Y12, Y14, Y10        \
+	VFMADD231PS  Y12, Y15, Y11
+
+// func kernel12x8AVX2(k int, a0, a1 *float32, rsa, csa int, b *float32, c *float32, alpha float32)
+//
+// c[i*8+j] = alpha * sum_p A(i, p) * b[p*16+j] for i < 12, j < 8: the
+// narrow-edge kernel, for the last B sliver when it has at most 8 valid
+// columns, two A slivers (a0: rows 0-5, a1: rows 6-11) at a time. It
+// writes a contiguous 12x8 tile that the caller merges into C.
+TEXT ·kernel12x8AVX2(SB), NOSPLIT, $0-60
+	MOVQ k+0(FP), CX
+	MOVQ a0+8(FP), AX
+	MOVQ a1+16(FP), R14
+	MOVQ rsa+24(FP), R11
+	SHLQ $2, R11
+	MOVQ csa+32(FP), R13
+	SHLQ $2, R13
+	LEAQ (AX)(R11*2), R12
+	ADDQ R11, R12
+	LEAQ (R14)(R11*2), R15
+	ADDQ R11, R15
+	MOVQ b+40(FP), BX
+	MOVQ c+48(FP), DI
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ  CX, R9
+	SHRQ  $2, R9
+	ANDQ  $3, CX
+	TESTQ R9, R9
+	JZ    tail8
+
+loop8x4:
+	STEP8(0)
+	STEP8(64)
+	STEP8(128)
+	STEP8(192)
+	ADDQ $256, BX
+	DECQ R9
+	JNZ  loop8x4
+
+tail8:
+	TESTQ CX, CX
+	JZ    done8
+
+loop8x1:
+	STEP8(0)
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  loop8x1
+
+done8:
+	VBROADCASTSS alpha+56(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	VMOVUPS      Y4, 128(DI)
+	VMOVUPS      Y5, 160(DI)
+	VMOVUPS      Y6, 192(DI)
+	VMOVUPS      Y7, 224(DI)
+	VMOVUPS      Y8, 256(DI)
+	VMOVUPS      Y9, 288(DI)
+	VMOVUPS      Y10, 320(DI)
+	VMOVUPS      Y11, 352(DI)
+	VZEROUPPER
+	RET
+
 // func packB16AVX(k int, src *float32, ldb int, dst *float32)
 //
 // Copies k rows of 16 floats, ldb floats apart, to dst contiguously.

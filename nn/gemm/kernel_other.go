@@ -4,5 +4,5 @@ package gemm
 
 // kernels lists the micro-kernels available without assembly.
 func kernels() []kernel {
-	return []kernel{{name: "generic", fn: genericKernel, copy16: genericCopy16}}
+	return []kernel{{name: "generic", fn: genericKernel, narrow: genericNarrow, copy16: genericCopy16}}
 }
