@@ -171,11 +171,28 @@ func decodeSafetensors(r io.ReaderAt, size int64) (*Safetensors, error) {
 		entries[name] = e
 		spans = append(spans, span{name, b, end})
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].begin < spans[i-1].end {
-			return nil, fmt.Errorf("safetensors: tensors %q and %q overlap", spans[i-1].name, spans[i].name)
+	// Sort by (begin, end) as the Rust reference reader does, so that an
+	// empty tensor sharing its offset with the next one comes first. An
+	// empty tensor covers no bytes and so overlaps nothing, wherever it
+	// lies in the data section; only non-empty spans are compared.
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].begin != spans[j].begin {
+			return spans[i].begin < spans[j].begin
 		}
+		if spans[i].end != spans[j].end {
+			return spans[i].end < spans[j].end
+		}
+		return spans[i].name < spans[j].name
+	})
+	prev := -1
+	for i, sp := range spans {
+		if sp.begin == sp.end {
+			continue
+		}
+		if prev >= 0 && sp.begin < spans[prev].end {
+			return nil, fmt.Errorf("safetensors: tensors %q [%d,%d] and %q [%d,%d] overlap", spans[prev].name, spans[prev].begin, spans[prev].end, sp.name, sp.begin, sp.end)
+		}
+		prev = i
 	}
 	for _, sp := range spans {
 		e := entries[sp.name]
