@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -175,39 +174,12 @@ func collect(cfg config, size int) ([]item, []string, error) {
 		return nil, nil, fmt.Errorf("-samples %d must be positive", cfg.samples)
 	}
 	var items []item
-	for _, i := range spread(ds, cfg.samples, cfg.seed) {
+	for _, i := range ds.Spread(cfg.samples, cfg.seed) {
 		s := ds.Samples[i]
 		items = append(items, item{source: s.Path, truth: ds.Classes[s.Label],
 			load: func() (*nn.Tensor, error) { return dataset.LoadImageTensor(s.Path, size) }})
 	}
 	return items, ds.Classes, nil
-}
-
-// spread picks n samples round-robin over the classes, each class's
-// samples in a seeded random order.
-func spread(ds *dataset.Dataset, n int, seed uint64) []int {
-	rng := rand.New(rand.NewPCG(seed, 0xca))
-	byClass := make([][]int, len(ds.Classes))
-	for i, s := range ds.Samples {
-		byClass[s.Label] = append(byClass[s.Label], i)
-	}
-	for _, idx := range byClass {
-		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-	}
-	var out []int
-	for round := 0; len(out) < n; round++ {
-		added := false
-		for _, idx := range byClass {
-			if round < len(idx) && len(out) < n {
-				out = append(out, idx[round])
-				added = true
-			}
-		}
-		if !added {
-			break
-		}
-	}
-	return out
 }
 
 // parseClasses reads -class: empty (predicted), one class for all images,
