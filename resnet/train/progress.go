@@ -1,0 +1,98 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// progress prints a one-line bar, rewritten with \r, while an epoch runs
+// on a terminal, and one summary line per epoch on any writer. A
+// hand-written line is enough here: it needs no dependency and keeps the
+// output of a non-terminal writer (a log file, a test buffer) free of
+// control characters.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	now   func() time.Time
+	last  time.Time
+	width int // length of the last bar, to blank it
+}
+
+func newProgress(w io.Writer, now func() time.Time) *progress {
+	if w == nil {
+		w = io.Discard
+	}
+	return &progress{w: w, tty: isTerminal(w), now: now}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// logf prints a line, clearing a bar first.
+func (p *progress) logf(format string, a ...any) {
+	p.clear()
+	fmt.Fprintf(p.w, format+"\n", a...)
+}
+
+func (p *progress) clear() {
+	if p.tty && p.width > 0 {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
+		p.width = 0
+	}
+}
+
+// barState is what the bar shows.
+type barState struct {
+	epoch, epochs int
+	done, total   int // batches of this epoch
+	loss, acc     float64
+	imagesPerSec  float64
+	eta           time.Duration // rest of the epoch
+	runETA        time.Duration // rest of the run (training only)
+}
+
+// bar redraws the bar on a terminal, at most five times a second and
+// always for the last batch.
+func (p *progress) bar(s barState) {
+	if !p.tty {
+		return
+	}
+	now := p.now()
+	if s.done < s.total && now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	const cells = 24
+	filled := cells * s.done / max(s.total, 1)
+	line := fmt.Sprintf("epoch %d/%d [%s%s] %d/%d loss %.4f acc %5.1f%% %.1f img/s eta %s (run %s)",
+		s.epoch, s.epochs, strings.Repeat("=", filled), strings.Repeat(" ", cells-filled),
+		s.done, s.total, s.loss, 100*s.acc, s.imagesPerSec, clock(s.eta), clock(s.runETA))
+	pad := ""
+	if len(line) < p.width {
+		pad = strings.Repeat(" ", p.width-len(line))
+	}
+	fmt.Fprint(p.w, "\r"+line+pad)
+	p.width = len(line)
+}
+
+// clock formats a duration as m:ss or h:mm:ss.
+func clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
