@@ -67,6 +67,12 @@ func safetensorsFuzzSeeds(tb testing.TB) [][]byte {
 // its memory stays bounded by the input (no more tensor elements than input
 // bytes, allocations within a fixed multiple of the input size), and that
 // whatever it accepts survives an EncodeSafetensors round trip bit for bit.
+//
+// Besides the seeds built here, testdata/fuzz/FuzzDecodeSafetensors holds
+// trimmed copies of the reference files and cases C09/C10, and regression
+// inputs (made by testdata/gencorpus.go). Run it with
+//
+//	go test ./nn -run '^$' -fuzz FuzzDecodeSafetensors -fuzztime 5m -parallel 1
 func FuzzDecodeSafetensors(f *testing.F) {
 	for _, s := range safetensorsFuzzSeeds(f) {
 		f.Add(s)

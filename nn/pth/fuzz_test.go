@@ -45,6 +45,12 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 // bounded by the input: it never produces more tensor elements than the
 // input has bytes, and all it allocates stays within a fixed multiple of
 // the input size.
+//
+// Besides the seeds built here, testdata/fuzz/FuzzDecode holds the C09 case
+// files and the reference .pth trimmed to its pickle and small storages
+// (made by ../testdata/gencorpus.go). Run it with
+//
+//	go test ./nn/pth -run '^$' -fuzz FuzzDecode -fuzztime 5m -parallel 1
 func FuzzDecode(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
