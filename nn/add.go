@@ -11,10 +11,7 @@ func Add(a, b *Tensor) *Tensor {
 	}
 	y := New(a.Shape...)
 	parallelFor(len(a.Data), elementGrain, func(lo, hi int) {
-		bs := b.Data[lo:hi]
-		for i, v := range a.Data[lo:hi] {
-			y.Data[lo+i] = v + bs[i]
-		}
+		vecAdd(y.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi])
 	})
 	record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
 		for _, g := range gx {

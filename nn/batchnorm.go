@@ -65,10 +65,7 @@ func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNorm
 				shift += bias.Data[ch]
 			}
 			off := p * plane
-			dst := y.Data[off : off+plane]
-			for j, v := range x.Data[off : off+plane] {
-				dst[j] = v*scale + shift
-			}
+			vecAffine(y.Data[off:off+plane], x.Data[off:off+plane], scale, shift, false)
 		}
 	})
 	training := cfg.Training
@@ -160,9 +157,7 @@ func bnBackwardChannel(x, weight *Tensor, mean, invStd []float32, training bool,
 		g := gy.Data[off : off+plane]
 		dst := gX.Data[off : off+plane]
 		if !training {
-			for j := range dst {
-				dst[j] += g[j] * k
-			}
+			vecAxpy(dst, g, k)
 			continue
 		}
 		for j, v := range x.Data[off : off+plane] {

@@ -36,9 +36,125 @@ func PoolOutSize(in, k, stride, pad int, ceil bool) int {
 // gradient; NaN propagates.
 //
 //	x: [N, C, H, W]   y: [N, C, OH, OW]
+//
+// It keeps no winner indices: the backward pass finds each window's winner
+// again (the first element equal to the maximum, or the first NaN), which
+// gives the same gradient as MaxPool2dIndices without an index per output.
 func MaxPool2d(x *Tensor, cfg PoolConfig) *Tensor {
-	y, _ := MaxPool2dIndices(x, cfg)
+	if cfg.Stride == 0 {
+		cfg.Stride = cfg.Kernel
+	}
+	n, c, h, w, oh, ow := poolGeom(x, cfg)
+	y := New(n, c, oh, ow)
+	grain := max(1, elementGrain/max(1, h*w))
+	parallelFor(n*c, grain, func(lo, hi int) {
+		rowMax := getScratch(ow)
+		for p := lo; p < hi; p++ {
+			maxPoolPlaneFast(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], rowMax)
+		}
+		putScratch(rowMax)
+	})
+	record(y, "MaxPool2d", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+		parallelFor(n*c, grain, func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				maxPoolPlaneBackward(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], gy.Data[p*oh*ow:(p+1)*oh*ow], gx[0].Data[p*h*w:(p+1)*h*w])
+			}
+		})
+	})
 	return y
+}
+
+// poolGeom checks x and cfg (stride already defaulted) and returns the
+// input and output sizes.
+func poolGeom(x *Tensor, cfg PoolConfig) (n, c, h, w, oh, ow int) {
+	if x.Dim() != 4 || cfg.Kernel < 1 || cfg.Stride < 1 || cfg.Pad < 0 || 2*cfg.Pad > cfg.Kernel {
+		panic(fmt.Sprintf("nn: MaxPool2d: input %v, config %+v (needs NCHW, kernel>=1, 0<=pad<=kernel/2)", x.Shape, cfg))
+	}
+	n, c, h, w = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	oh = PoolOutSize(h, cfg.Kernel, cfg.Stride, cfg.Pad, cfg.CeilMode)
+	ow = PoolOutSize(w, cfg.Kernel, cfg.Stride, cfg.Pad, cfg.CeilMode)
+	if oh < 1 || ow < 1 {
+		panic(fmt.Sprintf("nn: MaxPool2d: input %v is smaller than the %d-wide window", x.Shape, cfg.Kernel))
+	}
+	return n, c, h, w, oh, ow
+}
+
+// maxPoolPlaneFast pools one plane without indices, a window row at a
+// time: rowMax[j] collects the maximum of output j's part of input row u,
+// and y the maximum over the window's rows. The builtin max is branch-free
+// and propagates NaN.
+func maxPoolPlaneFast(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, rowMax []float32) {
+	k, s, pad := cfg.Kernel, cfg.Stride, cfg.Pad
+	// Output columns [jLo, jHi) have their whole window inside the row.
+	jLo := min(ow, (pad+s-1)/s)
+	jHi := jLo
+	if w+pad-k >= 0 {
+		jHi = max(jLo, min(ow, (w+pad-k)/s+1))
+	}
+	edge := func(row []float32, j int) float32 {
+		v0 := j*s - pad
+		lo, hi := max(v0, 0), min(v0+k, w)
+		m := row[lo]
+		for _, v := range row[lo+1 : hi] {
+			m = max(m, v)
+		}
+		return m
+	}
+	for i := 0; i < oh; i++ {
+		h0 := i*s - pad
+		out := y[i*ow : (i+1)*ow]
+		for u := max(h0, 0); u < min(h0+k, h); u++ {
+			row := xp[u*w : (u+1)*w]
+			for j := 0; j < jLo; j++ {
+				rowMax[j] = edge(row, j)
+			}
+			if k == 3 {
+				for j := jLo; j < jHi; j++ {
+					v0 := j*s - pad
+					rowMax[j] = max(row[v0], row[v0+1], row[v0+2])
+				}
+			} else {
+				for j := jLo; j < jHi; j++ {
+					rowMax[j] = edge(row, j)
+				}
+			}
+			for j := jHi; j < ow; j++ {
+				rowMax[j] = edge(row, j)
+			}
+			if u == max(h0, 0) {
+				copy(out, rowMax)
+				continue
+			}
+			for j, v := range rowMax {
+				out[j] = max(out[j], v)
+			}
+		}
+	}
+}
+
+// maxPoolPlaneBackward adds each output's gradient to its window's winner:
+// the first NaN if the maximum is NaN, else the first element equal to it
+// (row-major window order), the element MaxPool2dIndices would record.
+func maxPoolPlaneBackward(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, gy, g []float32) {
+	k, s, pad := cfg.Kernel, cfg.Stride, cfg.Pad
+	for i := 0; i < oh; i++ {
+		h0 := i*s - pad
+		for j := 0; j < ow; j++ {
+			w0 := j*s - pad
+			best := y[i*ow+j]
+			nan := best != best
+		search:
+			for u := max(h0, 0); u < min(h0+k, h); u++ {
+				for v := max(w0, 0); v < min(w0+k, w); v++ {
+					val := xp[u*w+v]
+					if val == best || (nan && val != val) {
+						g[u*w+v] += gy[i*ow+j]
+						break search
+					}
+				}
+			}
+		}
+	}
 }
 
 // MaxPool2dIndices is MaxPool2d that also returns, for each output, the flat
@@ -47,15 +163,7 @@ func MaxPool2dIndices(x *Tensor, cfg PoolConfig) (*Tensor, []int32) {
 	if cfg.Stride == 0 {
 		cfg.Stride = cfg.Kernel
 	}
-	if x.Dim() != 4 || cfg.Kernel < 1 || cfg.Stride < 1 || cfg.Pad < 0 || 2*cfg.Pad > cfg.Kernel {
-		panic(fmt.Sprintf("nn: MaxPool2d: input %v, config %+v (needs NCHW, kernel>=1, 0<=pad<=kernel/2)", x.Shape, cfg))
-	}
-	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	oh := PoolOutSize(h, cfg.Kernel, cfg.Stride, cfg.Pad, cfg.CeilMode)
-	ow := PoolOutSize(w, cfg.Kernel, cfg.Stride, cfg.Pad, cfg.CeilMode)
-	if oh < 1 || ow < 1 {
-		panic(fmt.Sprintf("nn: MaxPool2d: input %v is smaller than the %d-wide window", x.Shape, cfg.Kernel))
-	}
+	n, c, h, w, oh, ow := poolGeom(x, cfg)
 	y := New(n, c, oh, ow)
 	idx := make([]int32, len(y.Data))
 	parallelFor(n*c, max(1, elementGrain/max(1, h*w)), func(lo, hi int) {

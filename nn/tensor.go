@@ -153,9 +153,4 @@ func (t *Tensor) String() string {
 }
 
 // axpy adds x to y element-wise (y += x).
-func axpy(y, x []float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] += v
-	}
-}
+func axpy(y, x []float32) { vecAxpy(y, x, 1) }

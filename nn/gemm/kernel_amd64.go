@@ -82,3 +82,10 @@ func kernels() []kernel {
 	}
 	return append(ks, kernel{name: "generic", fn: genericKernel, narrow: genericNarrow, copy16: genericCopy16})
 }
+
+// HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly
+// (always false with the purego build tag or off amd64), so that other
+// packages can pick their own vector loops the same way.
+func HasAVX2FMA() bool { return useAVX2 }
+
+var useAVX2 = hasAVX2FMA()

@@ -6,3 +6,7 @@ package gemm
 func kernels() []kernel {
 	return []kernel{{name: "generic", fn: genericKernel, narrow: genericNarrow, copy16: genericCopy16}}
 }
+
+// HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly;
+// never in this build.
+func HasAVX2FMA() bool { return false }

@@ -1,0 +1,87 @@
+package nn
+
+import "math"
+
+// Element-wise loops on float32 slices, the inner loops of ReLU, Add,
+// BatchNorm and the gradient accumulations. Each has a plain Go version
+// (used for the tail of a vector loop, with the purego tag and on CPUs
+// without AVX2) and, on amd64, an AVX2 version (vec_amd64.s) chosen at run
+// time. The Go versions are branch-free where the data decides: a
+// mispredicted branch per element costs more than the arithmetic.
+
+// vecRelu sets dst[i] = max(src[i], 0); NaN passes through.
+func vecRelu(dst, src []float32) {
+	src = src[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		reluAVX(&dst[0], &src[0], done)
+	}
+	for i := done; i < len(dst); i++ {
+		u := math.Float32bits(src[i])
+		if u&0x7fffffff > 0x7f800000 { // NaN
+			dst[i] = src[i]
+			continue
+		}
+		dst[i] = math.Float32frombits(u &^ uint32(int32(u)>>31))
+	}
+}
+
+// vecAdd sets dst[i] = a[i] + b[i].
+func vecAdd(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		addAVX(&dst[0], &a[0], &b[0], done)
+	}
+	for i := done; i < len(dst); i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// vecAffine sets dst[i] = src[i]*scale + shift, clamped below at 0 when
+// relu (NaN passes through).
+func vecAffine(dst, src []float32, scale, shift float32, relu bool) {
+	src = src[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		affineAVX(&dst[0], &src[0], done, scale, shift, relu)
+	}
+	for i := done; i < len(dst); i++ {
+		v := src[i]*scale + shift
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// vecAxpy adds a*src to dst.
+func vecAxpy(dst, src []float32, a float32) {
+	src = src[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		axpyAVX(&dst[0], &src[0], done, a)
+	}
+	for i := done; i < len(dst); i++ {
+		dst[i] += a * src[i]
+	}
+}
+
+// vecReluGrad adds gy[i] to g[i] where y[i] > 0 (y is the ReLU output).
+func vecReluGrad(g, gy, y []float32) {
+	gy, y = gy[:len(g)], y[:len(g)]
+	done := 0
+	if useVec && len(g) >= 8 {
+		done = len(g) &^ 7
+		reluGradAVX(&g[0], &gy[0], &y[0], done)
+	}
+	for i := done; i < len(g); i++ {
+		if y[i] > 0 {
+			g[i] += gy[i]
+		}
+	}
+}

@@ -1,0 +1,196 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The element-wise loops of vec.go on 8-float AVX vectors. n is a multiple
+// of 8 (the Go wrappers do the tail); 32 floats an iteration while they
+// last.
+
+// func reluAVX(dst, src *float32, n int)
+// dst = max(src, 0); a NaN in src is passed through.
+TEXT ·reluAVX(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), DI
+	MOVQ   src+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VXORPS Y15, Y15, Y15
+	CMPQ   CX, $32
+	JLT    relu8
+relu32:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMAXPS  Y0, Y15, Y0
+	VMAXPS  Y1, Y15, Y1
+	VMAXPS  Y2, Y15, Y2
+	VMAXPS  Y3, Y15, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JGE     relu32
+relu8:
+	TESTQ   CX, CX
+	JZ      reludone
+	VMOVUPS (SI), Y0
+	VMAXPS  Y0, Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     relu8
+reludone:
+	VZEROUPPER
+	RET
+
+// func addAVX(dst, a, b *float32, n int)
+// dst = a + b.
+TEXT ·addAVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	CMPQ CX, $32
+	JLT  add8
+add32:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VADDPS  (DX), Y0, Y0
+	VADDPS  32(DX), Y1, Y1
+	VADDPS  64(DX), Y2, Y2
+	VADDPS  96(DX), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DX
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JGE     add32
+add8:
+	TESTQ   CX, CX
+	JZ      adddone
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     add8
+adddone:
+	VZEROUPPER
+	RET
+
+// func affineAVX(dst, src *float32, n int, scale, shift float32, relu bool)
+// dst = src*scale + shift, then max(., 0) when relu.
+TEXT ·affineAVX(SB), NOSPLIT, $0-33
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y14
+	VBROADCASTSS shift+28(FP), Y13
+	MOVBLZX      relu+32(FP), AX
+	VXORPS       Y15, Y15, Y15
+	TESTQ        AX, AX
+	JZ           aff8
+	// relu: lower bound 0
+	JMP          affr8
+aff8:
+	TESTQ        CX, CX
+	JZ           affdone
+	VMOVUPS      (SI), Y0
+	VFMADD213PS  Y13, Y14, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	SUBQ         $8, CX
+	JMP          aff8
+affr8:
+	TESTQ        CX, CX
+	JZ           affdone
+	VMOVUPS      (SI), Y0
+	VFMADD213PS  Y13, Y14, Y0
+	VMAXPS       Y0, Y15, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	SUBQ         $8, CX
+	JMP          affr8
+affdone:
+	VZEROUPPER
+	RET
+
+// func axpyAVX(dst, src *float32, n int, a float32)
+// dst += a*src.
+TEXT ·axpyAVX(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y14
+	CMPQ         CX, $32
+	JLT          axpy8
+axpy32:
+	VMOVUPS     (DI), Y0
+	VMOVUPS     32(DI), Y1
+	VMOVUPS     64(DI), Y2
+	VMOVUPS     96(DI), Y3
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS 32(SI), Y14, Y1
+	VFMADD231PS 64(SI), Y14, Y2
+	VFMADD231PS 96(SI), Y14, Y3
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, 32(DI)
+	VMOVUPS     Y2, 64(DI)
+	VMOVUPS     Y3, 96(DI)
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	SUBQ        $32, CX
+	CMPQ        CX, $32
+	JGE         axpy32
+axpy8:
+	TESTQ       CX, CX
+	JZ          axpydone
+	VMOVUPS     (DI), Y0
+	VFMADD231PS (SI), Y14, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         axpy8
+axpydone:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX(gx, gy, y *float32, n int)
+// gx += gy where y > 0.
+TEXT ·reluGradAVX(SB), NOSPLIT, $0-32
+	MOVQ   gx+0(FP), DI
+	MOVQ   gy+8(FP), SI
+	MOVQ   y+16(FP), DX
+	MOVQ   n+24(FP), CX
+	VXORPS Y15, Y15, Y15
+rg8:
+	TESTQ     CX, CX
+	JZ        rgdone
+	VMOVUPS   (DX), Y0
+	VCMPPS    $0x0e, Y15, Y0, Y1 // Y1 = Y0 > 0 (GT_OS)
+	VANDPS    (SI), Y1, Y1
+	VADDPS    (DI), Y1, Y1
+	VMOVUPS   Y1, (DI)
+	ADDQ      $32, SI
+	ADDQ      $32, DX
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JMP       rg8
+rgdone:
+	VZEROUPPER
+	RET

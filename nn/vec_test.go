@@ -1,0 +1,126 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The vector loops against plain scalar loops, on lengths around the
+// 8- and 32-float vector steps, with signed zeros, infinities and NaNs.
+func TestVecLoops(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), nan, -nan, inf, -inf, 1e-40, -1e-40}
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 71, 100} {
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		gen := func() []float32 {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = float32(rng.NormFloat64())
+				if rng.IntN(5) == 0 {
+					s[i] = special[rng.IntN(len(special))]
+				}
+			}
+			return s
+		}
+		a, b, g := gen(), gen(), gen()
+		cases := []struct {
+			name string
+			fast func(dst []float32)
+			want func(i int, dst float32) float32
+		}{
+			{"relu", func(d []float32) { vecRelu(d, a) }, func(i int, _ float32) float32 {
+				if a[i] != a[i] {
+					return a[i]
+				}
+				return max(a[i], 0)
+			}},
+			{"add", func(d []float32) { vecAdd(d, a, b) }, func(i int, _ float32) float32 { return a[i] + b[i] }},
+			{"affine", func(d []float32) { vecAffine(d, a, 1.5, -0.25, false) }, func(i int, _ float32) float32 { return a[i]*1.5 - 0.25 }},
+			{"affine relu", func(d []float32) { vecAffine(d, a, -2, 0.5, true) }, func(i int, _ float32) float32 {
+				v := a[i]*-2 + 0.5
+				if v < 0 {
+					return 0
+				}
+				return v
+			}},
+			{"axpy", func(d []float32) { vecAxpy(d, a, 0.75) }, func(i int, d float32) float32 { return d + 0.75*a[i] }},
+			{"relu grad", func(d []float32) { vecReluGrad(d, b, a) }, func(i int, d float32) float32 {
+				if a[i] > 0 {
+					return d + b[i]
+				}
+				return d
+			}},
+		}
+		for _, tt := range cases {
+			dst := append([]float32(nil), g...)
+			tt.fast(dst)
+			require.Len(t, dst, n)
+			for i := range dst {
+				want := tt.want(i, g[i])
+				if want != want {
+					assert.True(t, dst[i] != dst[i], "%s n=%d [%d]: want NaN, got %v", tt.name, n, i, dst[i])
+					continue
+				}
+				// FMA rounds once; the scalar loop may round twice.
+				assert.InDelta(t, want, dst[i], 1e-6*max(1, math.Abs(float64(want))), "%s n=%d [%d]", tt.name, n, i)
+			}
+		}
+	}
+}
+
+// MaxPool2d (fast, no indices) against MaxPool2dIndices (the naive loop):
+// the same outputs and, through the recomputed winners, the same input
+// gradients, on random data with many ties and some NaNs.
+func TestMaxPool2dFastMatchesIndices(t *testing.T) {
+	cfgs := []PoolConfig{
+		{Kernel: 3, Stride: 2, Pad: 1},
+		{Kernel: 2},
+		{Kernel: 3, Stride: 1, Pad: 1},
+		{Kernel: 3, Stride: 2, Pad: 1, CeilMode: true},
+		{Kernel: 4, Stride: 3, Pad: 2, CeilMode: true},
+		{Kernel: 1},
+		{Kernel: 5, Stride: 2, Pad: 2},
+	}
+	for _, cfg := range cfgs {
+		for _, hw := range [][2]int{{1, 1}, {5, 7}, {8, 8}, {13, 6}} {
+			if hw[0]+2*cfg.Pad < cfg.Kernel || hw[1]+2*cfg.Pad < cfg.Kernel {
+				continue
+			}
+			rng := rand.New(rand.NewPCG(uint64(hw[0]), uint64(cfg.Kernel)))
+			x := New(2, 3, hw[0], hw[1])
+			for i := range x.Data {
+				x.Data[i] = float32(rng.IntN(4)) // ties
+				if rng.IntN(40) == 0 {
+					x.Data[i] = float32(math.NaN())
+				}
+			}
+			want, idx := MaxPool2dIndices(x, cfg)
+			xt := FromData(x.Data, x.Shape...).RequiresGrad()
+			got := MaxPool2d(xt, cfg)
+			require.Equal(t, want.Shape, got.Shape, "%+v %v", cfg, hw)
+			for i := range want.Data {
+				if want.Data[i] != want.Data[i] {
+					assert.True(t, got.Data[i] != got.Data[i], "%+v %v y[%d] not NaN", cfg, hw, i)
+				} else {
+					assert.Equal(t, want.Data[i], got.Data[i], "%+v %v y[%d]", cfg, hw, i)
+				}
+			}
+			gy := New(got.Shape...)
+			for i := range gy.Data {
+				gy.Data[i] = float32(i%7) + 1
+			}
+			got.BackwardWith(gy)
+			wantG := make([]float32, len(x.Data))
+			plane, inPlane := got.Shape[2]*got.Shape[3], hw[0]*hw[1]
+			for o, j := range idx {
+				wantG[o/plane*inPlane+int(j)] += gy.Data[o]
+			}
+			assert.Equal(t, wantG, xt.Grad.Data, "%+v %v gradient", cfg, hw)
+		}
+	}
+}
