@@ -241,36 +241,51 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 }
 
 // im2colChannel writes the kh*kw rows of one input channel's column
-// matrix (row stride ld) for one image; padded positions are 0.
+// matrix (row stride ld) for one image; padded positions are 0. Each
+// output row splits into a left padding run, a run read from the input
+// (a copy at stride 1, a strided gather otherwise) and a right padding
+// run, so that no per-element test is left in the loop.
 func im2colChannel(xc []float32, g convGeom, col []float32, ld int) {
 	c := g.cfg
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
 			row := col[(ki*g.kw+kj)*ld:]
+			iw := kj*c.DilationW - c.PadW
+			lo, hi := validRange(iw, c.StrideW, g.w, g.ow)
 			for oi := 0; oi < g.oh; oi++ {
 				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
 				out := row[oi*g.ow : (oi+1)*g.ow]
-				if ih < 0 || ih >= g.h {
+				if ih < 0 || ih >= g.h || lo >= hi {
 					clear(out)
 					continue
 				}
 				xr := xc[ih*g.w : (ih+1)*g.w]
-				iw := kj*c.DilationW - c.PadW
-				if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
-					copy(out, xr[iw:iw+g.ow])
+				clear(out[:lo])
+				clear(out[hi:])
+				if c.StrideW == 1 {
+					copy(out[lo:hi], xr[iw+lo:])
 					continue
 				}
-				for oj := range out {
-					if iw >= 0 && iw < g.w {
-						out[oj] = xr[iw]
-					} else {
-						out[oj] = 0
-					}
-					iw += c.StrideW
+				src := iw + lo*c.StrideW
+				for oj := lo; oj < hi; oj++ {
+					out[oj] = xr[src]
+					src += c.StrideW
 				}
 			}
 		}
 	}
+}
+
+// validRange returns the output columns [lo, hi) whose input column
+// iw + oj*stride lies inside [0, w), for oj in [0, ow).
+func validRange(iw, stride, w, ow int) (lo, hi int) {
+	if iw < 0 {
+		lo = (-iw + stride - 1) / stride
+	}
+	if w-iw > 0 {
+		hi = min(ow, (w-iw+stride-1)/stride)
+	}
+	return min(lo, ow), max(hi, min(lo, ow))
 }
 
 // col2imChannel adds one input channel's kh*kw column rows (row stride ld)
@@ -281,6 +296,11 @@ func col2imChannel(col []float32, g convGeom, gc []float32, ld int) {
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
 			row := col[(ki*g.kw+kj)*ld:]
+			iw := kj*c.DilationW - c.PadW
+			lo, hi := validRange(iw, c.StrideW, g.w, g.ow)
+			if lo >= hi {
+				continue
+			}
 			for oi := 0; oi < g.oh; oi++ {
 				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
 				if ih < 0 || ih >= g.h {
@@ -288,16 +308,14 @@ func col2imChannel(col []float32, g convGeom, gc []float32, ld int) {
 				}
 				gr := gc[ih*g.w : (ih+1)*g.w]
 				src := row[oi*g.ow : (oi+1)*g.ow]
-				iw := kj*c.DilationW - c.PadW
-				if c.StrideW == 1 && iw >= 0 && iw+g.ow <= g.w {
-					axpy(gr[iw:iw+g.ow], src)
+				if c.StrideW == 1 {
+					vecAxpy(gr[iw+lo:iw+hi], src[lo:hi], 1)
 					continue
 				}
-				for _, v := range src {
-					if iw >= 0 && iw < g.w {
-						gr[iw] += v
-					}
-					iw += c.StrideW
+				dst := iw + lo*c.StrideW
+				for _, v := range src[lo:hi] {
+					gr[dst] += v
+					dst += c.StrideW
 				}
 			}
 		}
