@@ -1,6 +1,11 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // ConvConfig holds the hyper-parameters of a 2-D convolution. Zero values
 // mean stride 1, no padding, dilation 1 and one group.
@@ -95,33 +100,9 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	}
 	y := New(g.n, g.cout, g.oh, g.ow)
 	plane := g.oh * g.ow
-	per := g.chunkImages()
-	col := getScratch(g.colsK * per * plane)
-	out := getScratch(g.coutG * per * plane)
-	for n0 := 0; n0 < g.n; n0 += per {
-		nb := min(per, g.n-n0)
-		cols := nb * plane
-		for gr := 0; gr < g.cfg.Groups; gr++ {
-			src, ld := g.columns(x.Data, n0, nb, gr, col)
-			if nb == 1 {
-				// One image: the GEMM writes straight into y.
-				ys := y.Data[(n0*g.cout+gr*g.coutG)*plane:]
-				gemm(false, false, g.coutG, plane, g.colsK, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, ys, plane)
-				continue
-			}
-			gemm(false, false, g.coutG, cols, g.colsK, 1, w.Data[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, out, cols)
-			// out is [coutG, nb*plane]; y wants [nb, cout, plane].
-			parallelFor(nb, 1, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					for o := 0; o < g.coutG; o++ {
-						copy(y.Data[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
-					}
-				}
-			})
-		}
+	if !g.forwardTiled(x.Data, w.Data, y.Data) {
+		g.forwardChunked(x.Data, w.Data, y.Data)
 	}
-	putScratch(out)
-	putScratch(col)
 	if b != nil {
 		parallelFor(g.n*g.cout, 64, func(lo, hi int) {
 			for p := lo; p < hi; p++ {
@@ -136,6 +117,143 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	inputs := []*Tensor{x, w, b}
 	record(y, "Conv2d", inputs, func(gy *Tensor, gx []*Tensor) { conv2dBackward(x, w, g, gy, gx) })
 	return y
+}
+
+// tileBytes bounds the column block of one forward tile, so that it is
+// written and packed while it stays in a core's L2 cache.
+const tileBytes = 384 << 10
+
+// tileWeightBytes bounds the weights of a tiled conv: each tile reads all
+// of them, which pays while they stay in L2 next to the tile (the early,
+// large-image layers), not for the deep layers, whose weights are large
+// and whose column matrices are small enough to be threaded as one GEMM.
+const tileWeightBytes = 320 << 10
+
+// tiling returns how the whole batch's column matrix is cut into tiles:
+// rowsPer output rows of one image each, or (for small feature maps)
+// imgsPer whole images each, and the number of tiles for all groups.
+func (g convGeom) tiling() (rowsPer, imgsPer, count int) {
+	plane := g.oh * g.ow
+	target := max(96, tileBytes/(4*g.colsK))
+	if plane > target {
+		rowsPer = max(1, target/g.ow)
+		return rowsPer, 1, g.n * g.cfg.Groups * ((g.oh + rowsPer - 1) / rowsPer)
+	}
+	imgsPer = max(1, target/plane)
+	return g.oh, imgsPer, g.cfg.Groups * ((g.n + imgsPer - 1) / imgsPer)
+}
+
+// forwardTiled computes the conv as independent tiles, one per core at a
+// time: each tile writes its block of the column matrix into a per-core
+// buffer that fits in L2 and multiplies it by the weights at once, on its
+// own core, straight into y when the tile lies inside one image. Column
+// matrices never go to memory and there is no second level of threads.
+// It reports false (doing nothing) when there are too few tiles to keep
+// every core busy or the weights are too large to be read once per tile;
+// the product is then better threaded inside the GEMM.
+func (g convGeom) forwardTiled(x, w, y []float32) bool {
+	workers := runtime.GOMAXPROCS(0)
+	rowsPer, imgsPer, count := g.tiling()
+	if workers < 2 || count < 2*workers || 4*g.coutG*g.colsK > tileWeightBytes {
+		return false
+	}
+	plane := g.oh * g.ow
+	perGroup := count / g.cfg.Groups
+	colLen := g.colsK * max(rowsPer*g.ow, imgsPer*plane)
+	var next atomic.Int64
+	work := func() {
+		col := getScratch(colLen)
+		var out []float32
+		if imgsPer > 1 {
+			out = getScratch(g.coutG * imgsPer * plane)
+		}
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= count {
+				break
+			}
+			gr, t := t/perGroup, t%perGroup
+			wg := w[gr*g.coutG*g.colsK:]
+			if imgsPer == 1 {
+				tilesPerImage := (g.oh + rowsPer - 1) / rowsPer
+				img, oi0 := t/tilesPerImage, t%tilesPerImage*rowsPer
+				oi1 := min(g.oh, oi0+rowsPer)
+				cols := (oi1 - oi0) * g.ow
+				xc := x[(img*g.cin+gr*g.cinG)*g.h*g.w:]
+				src, ld := col, cols
+				if g.isPointwise() {
+					src, ld = xc[oi0*g.ow:], plane
+				} else {
+					for ci := 0; ci < g.cinG; ci++ {
+						im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols:], cols, oi0, oi1)
+					}
+				}
+				gemmSerial(g.coutG, cols, g.colsK, wg, g.colsK, src, ld, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
+				continue
+			}
+			n0 := t * imgsPer
+			nb := min(imgsPer, g.n-n0)
+			cols := nb * plane
+			for i := 0; i < nb; i++ {
+				xc := x[((n0+i)*g.cin+gr*g.cinG)*g.h*g.w:]
+				for ci := 0; ci < g.cinG; ci++ {
+					im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols+i*plane:], cols, 0, g.oh)
+				}
+			}
+			gemmSerial(g.coutG, cols, g.colsK, wg, g.colsK, col, cols, out, cols)
+			for i := 0; i < nb; i++ {
+				for o := 0; o < g.coutG; o++ {
+					copy(y[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
+				}
+			}
+		}
+		if out != nil {
+			putScratch(out)
+		}
+		putScratch(col)
+	}
+	var wg sync.WaitGroup
+	for range min(workers, count) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return true
+}
+
+// forwardChunked is the forward pass as a few large GEMMs threaded inside
+// the product: the images of the batch are taken in chunks whose column
+// matrices sit side by side, so that the product is wide even for small
+// feature maps.
+func (g convGeom) forwardChunked(x, w, y []float32) {
+	plane := g.oh * g.ow
+	per := g.chunkImages()
+	col := getScratch(g.colsK * per * plane)
+	out := getScratch(g.coutG * per * plane)
+	for n0 := 0; n0 < g.n; n0 += per {
+		nb := min(per, g.n-n0)
+		cols := nb * plane
+		for gr := 0; gr < g.cfg.Groups; gr++ {
+			src, ld := g.columns(x, n0, nb, gr, col)
+			if nb == 1 {
+				// One image: the GEMM writes straight into y.
+				ys := y[(n0*g.cout+gr*g.coutG)*plane:]
+				gemm(false, false, g.coutG, plane, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, ys, plane)
+				continue
+			}
+			gemm(false, false, g.coutG, cols, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, out, cols)
+			// out is [coutG, nb*plane]; y wants [nb, cout, plane].
+			parallelFor(nb, 1, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					for o := 0; o < g.coutG; o++ {
+						copy(y[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
+					}
+				}
+			})
+		}
+	}
+	putScratch(out)
+	putScratch(col)
 }
 
 // chunkImages returns how many images share one column matrix: enough for
@@ -169,7 +287,7 @@ func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32
 		for t := lo; t < hi; t++ {
 			i, ci := t/g.cinG, t%g.cinG
 			xc := x[((n0+i)*g.cin+gr*g.cinG+ci)*g.h*g.w:]
-			im2colChannel(xc, g, col[ci*g.kh*g.kw*ld+i*plane:], ld)
+			im2colChannel(xc, g, col[ci*g.kh*g.kw*ld+i*plane:], ld, 0, g.oh)
 		}
 	})
 	return col, ld
@@ -241,20 +359,21 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 }
 
 // im2colChannel writes the kh*kw rows of one input channel's column
-// matrix (row stride ld) for one image; padded positions are 0. Each
+// matrix (row stride ld) for output rows [oi0, oi1) of one image; padded
+// positions are 0. Each
 // output row splits into a left padding run, a run read from the input
 // (a copy at stride 1, a strided gather otherwise) and a right padding
 // run, so that no per-element test is left in the loop.
-func im2colChannel(xc []float32, g convGeom, col []float32, ld int) {
+func im2colChannel(xc []float32, g convGeom, col []float32, ld, oi0, oi1 int) {
 	c := g.cfg
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
 			row := col[(ki*g.kw+kj)*ld:]
 			iw := kj*c.DilationW - c.PadW
 			lo, hi := validRange(iw, c.StrideW, g.w, g.ow)
-			for oi := 0; oi < g.oh; oi++ {
+			for oi := oi0; oi < oi1; oi++ {
 				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
-				out := row[oi*g.ow : (oi+1)*g.ow]
+				out := row[(oi-oi0)*g.ow : (oi-oi0+1)*g.ow]
 				if ih < 0 || ih >= g.h || lo >= hi {
 					clear(out)
 					continue

@@ -3,6 +3,8 @@ package nn
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+
+	sgemm "github.com/seedling-ml/seedling/nn/gemm"
 )
 
 // gemm computes C = alpha * op(A) * op(B) + beta * C on row-major
@@ -36,4 +38,15 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		return
 	}
 	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmSerial is gemm (no transposes) on the calling goroutine, for
+// products that already run one per core. With another blas32
+// implementation installed it calls that one, threads and all.
+func gemmSerial(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if _, ours := blas32.Implementation().(sgemm.Implementation); ours && m > 0 && n > 0 && k > 0 {
+		sgemm.SgemmSerial(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		return
+	}
+	gemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 }

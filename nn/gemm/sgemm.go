@@ -47,6 +47,29 @@ func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a
 	sgemm(defaultKernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmSerial is Implementation.Sgemm computed on the calling goroutine
+// alone, for callers that run many independent products side by side on
+// their own goroutines (a convolution tile per core, say) and would only
+// lose to a second level of threads.
+func SgemmSerial(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	aTrans, bTrans := checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	p := problem{
+		kern: defaultKernel, aTrans: aTrans, bTrans: bTrans,
+		m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+	}
+	ws := workspacePool.Get().(*workspace)
+	ws.run(&p)
+	workspacePool.Put(ws)
+}
+
 // defaultKernel is the fastest micro-kernel this CPU runs.
 var defaultKernel = kernels()[0]
 

@@ -321,3 +321,40 @@ func TestBlockSize(t *testing.T) {
 		require.Equal(t, tt.want, blockSize(tt.n, tt.max, tt.unit), "%+v", tt)
 	}
 }
+
+// SgemmSerial computes what the threaded Sgemm does, on one goroutine,
+// including its argument checks.
+func TestSgemmSerial(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		m, n, k  int
+		tA, tB   bool
+		alpha, b float32
+	}{
+		{1, 1, 1, false, false, 1, 0},
+		{64, 500, 300, false, false, 1, 0},
+		{37, 129, 77, true, false, 0.5, 1},
+		{130, 61, 260, false, true, 1, -0.5},
+		{7, 13, 5, true, true, 2, 0},
+	} {
+		ta, tb := blas.NoTrans, blas.NoTrans
+		lda, ldb := tc.k, tc.n
+		if tc.tA {
+			ta, lda = blas.Trans, tc.m
+		}
+		if tc.tB {
+			tb, ldb = blas.Trans, tc.k
+		}
+		a, b := randFloats(r, tc.m*tc.k), randFloats(r, tc.k*tc.n)
+		c0 := randFloats(r, tc.m*tc.n)
+		want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+		Implementation{}.Sgemm(ta, tb, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.b, want, tc.n)
+		SgemmSerial(ta, tb, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.b, got, tc.n)
+		for i := range want {
+			require.InDelta(t, want[i], got[i], 1e-5*(1+math.Abs(float64(want[i]))), "%+v: C[%d]", tc, i)
+		}
+	}
+	require.PanicsWithValue(t, shortC, func() {
+		SgemmSerial(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+	})
+}

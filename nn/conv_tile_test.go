@@ -1,0 +1,97 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// naiveConv2d is the direct seven-loop convolution in float64, the
+// reference for the tiled and chunked GEMM paths.
+func naiveConv2d(x, w *Tensor, cfg ConvConfig) []float64 {
+	g := newConvGeom(x, w, cfg)
+	c := g.cfg
+	y := make([]float64, g.n*g.cout*g.oh*g.ow)
+	for n := 0; n < g.n; n++ {
+		for o := 0; o < g.cout; o++ {
+			gr := o / g.coutG
+			for oi := 0; oi < g.oh; oi++ {
+				for oj := 0; oj < g.ow; oj++ {
+					var s float64
+					for ci := 0; ci < g.cinG; ci++ {
+						for ki := 0; ki < g.kh; ki++ {
+							for kj := 0; kj < g.kw; kj++ {
+								ih := oi*c.StrideH - c.PadH + ki*c.DilationH
+								iw := oj*c.StrideW - c.PadW + kj*c.DilationW
+								if ih < 0 || ih >= g.h || iw < 0 || iw >= g.w {
+									continue
+								}
+								s += float64(x.Data[((n*g.cin+gr*g.cinG+ci)*g.h+ih)*g.w+iw]) *
+									float64(w.Data[((o*g.cinG+ci)*g.kh+ki)*g.kw+kj])
+							}
+						}
+					}
+					y[((n*g.cout+o)*g.oh+oi)*g.ow+oj] = s
+				}
+			}
+		}
+	}
+	return y
+}
+
+// The forward pass on shapes that take the tiled path (tiles of output
+// rows, tiles of whole images, the pointwise view, groups) and the
+// chunked one, against the float64 direct convolution.
+func TestConv2dForwardPaths(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	tests := []struct {
+		name    string
+		x, w    []int
+		cfg     ConvConfig
+		tiled   bool
+		imgTile bool
+	}{
+		{"row tiles 3x3 pad1", []int{3, 8, 40, 40}, []int{5, 8, 3, 3}, Conv2dOptions(1, 1, 1, 1), true, false},
+		{"row tiles 3x3 stride2", []int{2, 16, 90, 86}, []int{7, 16, 3, 3}, Conv2dOptions(2, 1, 1, 1), true, false},
+		{"row tiles 7x7 stride2 pad3", []int{2, 3, 61, 58}, []int{4, 3, 7, 7}, Conv2dOptions(2, 3, 1, 1), true, false},
+		{"row tiles pointwise", []int{2, 600, 20, 20}, []int{3, 600, 1, 1}, ConvConfig{}, true, false},
+		{"row tiles groups dilation", []int{2, 12, 50, 30}, []int{6, 4, 3, 3}, Conv2dOptions(1, 2, 2, 3), true, false},
+		{"image tiles", []int{21, 64, 6, 6}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), true, true},
+		{"image tiles 1x1 stride2", []int{80, 300, 7, 7}, []int{5, 300, 1, 1}, Conv2dOptions(2, 0, 1, 1), true, true},
+		{"chunked (few tiles)", []int{1, 64, 7, 7}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tt.x[1]), uint64(tt.w[0])))
+			x, w := gcRandnF32(rng, tt.x...), gcRandnF32(rng, tt.w...)
+			g := newConvGeom(x, w, tt.cfg)
+			_, imgsPer, count := g.tiling()
+			require.Equal(t, tt.tiled, count >= 4, "tiles: %d", count)
+			require.Equal(t, tt.imgTile, imgsPer > 1, "images per tile: %d", imgsPer)
+			y := Conv2d(x, w, nil, tt.cfg)
+			want := naiveConv2d(x, w, tt.cfg)
+			require.Len(t, y.Data, len(want))
+			worst := 0.0
+			for i, v := range want {
+				worst = max(worst, math.Abs(float64(y.Data[i])-v))
+				if !assert.InDelta(t, v, float64(y.Data[i]), 1e-4*math.Sqrt(float64(g.colsK))*(1+math.Abs(v)), fmt.Sprintf("y[%d]", i)) {
+					return
+				}
+			}
+			t.Logf("largest difference %.3g", worst)
+		})
+	}
+}
+
+func gcRandnF32(rng *rand.Rand, shape ...int) *Tensor {
+	t := New(shape...)
+	for i := range t.Data {
+		t.Data[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
