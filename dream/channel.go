@@ -1,0 +1,111 @@
+package dream
+
+import (
+	"fmt"
+	"image"
+	"math/rand/v2"
+
+	"github.com/seedling-ml/seedling/nn"
+)
+
+// DefaultChannelConfig returns the settings of Channel and ChannelTiles:
+// the mean of one channel (set Config.Channels) maximised from noise with
+// more steps and octaves than a dream on a photo, since the picture starts
+// empty. Layer defaults to "layer3".
+func DefaultChannelConfig() Config {
+	c := DefaultConfig()
+	c.Objective = Mean
+	c.Steps = 20
+	c.Octaves = 4
+	c.OctaveScale = 1.4
+	c.LR = 0.08
+	c.Jitter = 8
+	c.Smooth = 1
+	return c
+}
+
+// NoiseStd is the standard deviation, in pixel values (range [0,1]), of the
+// noise around mid-gray that Channel starts from.
+const NoiseStd = 0.1
+
+// Noise returns a size x size image of mid-gray plus Gaussian noise of
+// standard deviation NoiseStd, as a normalised [1,3,size,size] tensor; the
+// same seed gives the same noise.
+func Noise(size int, seed uint64, mean, std [3]float32) (*nn.Tensor, error) {
+	if size < 1 {
+		return nil, fmt.Errorf("dream: noise size %d must be positive", size)
+	}
+	for i, s := range std {
+		if !(s > 0) {
+			return nil, fmt.Errorf("dream: Std[%d] must be > 0, got %v", i, s)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x0015e))
+	x := nn.New(1, 3, size, size)
+	plane := size * size
+	for c := range 3 {
+		for i := range plane {
+			v := min(max(0.5+NoiseStd*float32(rng.NormFloat64()), 0), 1)
+			x.Data[c*plane+i] = (v - mean[c]) / std[c]
+		}
+	}
+	return x, nil
+}
+
+// Channel visualises what the channels cfg.Channels of tap cfg.Layer
+// respond to: it dreams on noise (see Noise, seeded by cfg.Seed) of size x
+// size pixels, maximising the configured objective of those channels
+// (the mean of one channel with DefaultChannelConfig). cfg.Channels must
+// not be empty.
+func Channel(m Model, size int, cfg Config) (*Result, error) {
+	if len(cfg.Channels) == 0 {
+		return nil, fmt.Errorf("dream: Channel needs at least one channel of %q in Config.Channels", cfg.Layer)
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	x, err := Noise(size, cfg.Seed, cfg.Mean, cfg.Std)
+	if err != nil {
+		return nil, err
+	}
+	return DreamTensor(m, x, cfg)
+}
+
+// ChannelTiles renders one tile of size x size pixels per channel of tap
+// cfg.Layer (each maximised from the same noise by Channel) and lays them
+// out in a captioned grid of cols columns (0: about square). channels nil
+// means the first min(16, C) channels of the tap. progress, when not nil,
+// is called after each tile with the channel and its result.
+func ChannelTiles(m Model, channels []int, size, cols int, cfg Config, progress func(ch int, r *Result)) (*image.RGBA, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if channels == nil {
+		c, err := NumChannels(m, cfg.Layer)
+		if err != nil {
+			return nil, err
+		}
+		for ch := range min(16, c) {
+			channels = append(channels, ch)
+		}
+	}
+	if len(channels) == 0 {
+		return nil, fmt.Errorf("dream: ChannelTiles: no channels")
+	}
+	tiles := make([]image.Image, len(channels))
+	captions := make([]string, len(channels))
+	for i, ch := range channels {
+		c := cfg
+		c.Channels = []int{ch}
+		r, err := Channel(m, size, c)
+		if err != nil {
+			return nil, fmt.Errorf("dream: %s channel %d: %w", cfg.Layer, ch, err)
+		}
+		if progress != nil {
+			progress(ch, r)
+		}
+		tiles[i] = r.Image
+		captions[i] = fmt.Sprintf("%s ch %d", cfg.Layer, ch)
+	}
+	return Grid(tiles, captions, cols), nil
+}

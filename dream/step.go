@@ -1,0 +1,169 @@
+package dream
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/seedling-ml/seedling/nn"
+)
+
+// Eps is added to the mean absolute gradient before dividing by it, so a
+// vanishing gradient gives a vanishing step instead of a division by zero.
+const Eps = 1e-8
+
+// AscentStep applies one normalised gradient-ascent step in place:
+//
+//	x[i] += lr * g[i] / (mean(|g|) + Eps)
+//
+// computed in float64 and rounded once per element. It returns moved=false
+// and leaves x bit-for-bit unchanged when g is zero everywhere. A NaN or
+// infinite gradient is an error and leaves x unchanged.
+func AscentStep(x, g []float32, lr float32) (moved bool, err error) {
+	if len(x) != len(g) {
+		return false, fmt.Errorf("dream: AscentStep: %d values but %d gradients", len(x), len(g))
+	}
+	var sum float64
+	for i, v := range g {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return false, fmt.Errorf("dream: gradient is %v at element %d", v, i)
+		}
+		sum += math.Abs(f)
+	}
+	if sum == 0 {
+		return false, nil
+	}
+	scale := float64(lr) / (sum/float64(len(g)) + Eps)
+	for i, v := range g {
+		x[i] = float32(float64(x[i]) + scale*float64(v))
+	}
+	return true, nil
+}
+
+// roll shifts every plane of an NCHW tensor circularly by dy rows and dx
+// columns (a pixel at (y, x) moves to (y+dy, x+dx) modulo the size), into a
+// new tensor.
+func roll(t *nn.Tensor, dy, dx int) *nn.Tensor {
+	h, w := t.Shape[2], t.Shape[3]
+	dy, dx = ((dy%h)+h)%h, ((dx%w)+w)%w
+	out := nn.New(t.Shape...)
+	for p := 0; p < t.Shape[0]*t.Shape[1]; p++ {
+		src, dst := t.Data[p*h*w:(p+1)*h*w], out.Data[p*h*w:(p+1)*h*w]
+		for y := 0; y < h; y++ {
+			row := dst[((y+dy)%h)*w : ((y+dy)%h+1)*w]
+			s := src[y*w : (y+1)*w]
+			copy(row[dx:], s[:w-dx])
+			copy(row[:dx], s[w-dx:])
+		}
+	}
+	return out
+}
+
+// gaussianKernel returns the normalised 1-D Gaussian of standard deviation
+// sigma, truncated at 3 sigma (at least radius 1).
+func gaussianKernel(sigma float64) []float32 {
+	r := max(1, int(math.Ceil(3*sigma)))
+	k := make([]float32, 2*r+1)
+	var sum float64
+	w := make([]float64, len(k))
+	for i := range w {
+		d := float64(i - r)
+		w[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += w[i]
+	}
+	for i := range k {
+		k[i] = float32(w[i] / sum)
+	}
+	return k
+}
+
+// reflect maps an index outside [0, n) back inside by mirroring at the
+// borders without repeating the edge (as numpy's "reflect").
+func reflect(i, n int) int {
+	if n == 1 {
+		return 0
+	}
+	period := 2 * (n - 1)
+	i %= period
+	if i < 0 {
+		i += period
+	}
+	if i >= n {
+		i = period - i
+	}
+	return i
+}
+
+// blur applies a separable Gaussian blur of standard deviation sigma to
+// every plane of an NCHW tensor in place, with mirrored borders. A zero
+// tensor stays exactly zero.
+func blur(t *nn.Tensor, sigma float64) {
+	if sigma <= 0 {
+		return
+	}
+	k := gaussianKernel(sigma)
+	r := len(k) / 2
+	h, w := t.Shape[2], t.Shape[3]
+	tmp := make([]float32, h*w)
+	for p := 0; p < t.Shape[0]*t.Shape[1]; p++ {
+		plane := t.Data[p*h*w : (p+1)*h*w]
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				var s float32
+				for j, kv := range k {
+					s += kv * plane[y*w+reflect(x+j-r, w)]
+				}
+				tmp[y*w+x] = s
+			}
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				var s float32
+				for j, kv := range k {
+					s += kv * tmp[reflect(y+j-r, h)*w+x]
+				}
+				plane[y*w+x] = s
+			}
+		}
+	}
+}
+
+// bounds returns, per channel, the normalised values of pixel values 0 and
+// 1, computed as the normalisation computes them ((v - mean) / std in
+// float32), so a valid image is never changed by clipping.
+func bounds(mean, std [3]float32) (lo, hi [3]float32) {
+	for c := range 3 {
+		lo[c] = (0 - mean[c]) / std[c]
+		hi[c] = (1 - mean[c]) / std[c]
+	}
+	return lo, hi
+}
+
+// clip limits every value of an [N,3,H,W] tensor to its channel's bounds.
+func clip(t *nn.Tensor, lo, hi [3]float32) {
+	plane := t.Shape[2] * t.Shape[3]
+	for p := 0; p < t.Shape[0]*3; p++ {
+		c := p % 3
+		d := t.Data[p*plane : (p+1)*plane]
+		for i, v := range d {
+			d[i] = min(max(v, lo[c]), hi[c])
+		}
+	}
+}
+
+// smooth replaces g by the average of three Gaussian blurs of it, of
+// standard deviations sigma/2, sigma and 2*sigma: a cascade that damps the
+// pixel-level noise of the raw gradient more than one blur of the same
+// width while keeping its coarse structure. sigma <= 0 leaves g as it is.
+func smooth(g *nn.Tensor, sigma float64) {
+	if sigma <= 0 {
+		return
+	}
+	a, b := g.Clone(), g.Clone()
+	blur(a, sigma/2)
+	blur(b, 2*sigma)
+	blur(g, sigma)
+	for i := range g.Data {
+		g.Data[i] = (a.Data[i] + g.Data[i] + b.Data[i]) / 3
+	}
+}
