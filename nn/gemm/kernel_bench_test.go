@@ -20,3 +20,23 @@ func BenchmarkKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPackB packs a kc x nc block of B, plain and transposed (the
+// weight-gradient product of a conv reads its column matrix transposed).
+func BenchmarkPackB(b *testing.B) {
+	const kc, nc, ld = 256, 64, 3136
+	r := rand.New(rand.NewPCG(1, 2))
+	src, dst := randFloats(r, ld*ld/4), make([]float32, kc*(nc+nr))
+	for _, trans := range []bool{false, true} {
+		name := "notrans"
+		if trans {
+			name = "trans"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				packB(dst, src, ld, trans, defaultKernel.copy16, 0, 0, kc, nc)
+			}
+			b.ReportMetric(kc*nc*4*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

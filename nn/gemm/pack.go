@@ -81,6 +81,10 @@ func packB(dst, b []float32, ldb int, trans bool, copy16 rowCopier, p0, j0, kc, 
 			}
 			continue
 		}
+		if cols == nr {
+			packBTrans16(d, b[j*ldb+p0:], ldb, kc)
+			continue
+		}
 		for c := 0; c < nr; c++ {
 			if c >= cols {
 				for p := 0; p < kc; p++ {
@@ -93,5 +97,25 @@ func packB(dst, b []float32, ldb int, trans bool, copy16 rowCopier, p0, j0, kc, 
 				d[p*nr+c] = v
 			}
 		}
+	}
+}
+
+// packBTrans16 packs a full sliver of a transposed B: row p of the sliver
+// gathers element p of 16 rows of b (row stride ldb), read as 16
+// sequential streams and written as one 64-byte row.
+func packBTrans16(d, b []float32, ldb, kc int) {
+	var rows [nr][]float32
+	for c := range rows {
+		rows[c] = b[c*ldb:][:kc]
+	}
+	r0, r1, r2, r3, r4, r5, r6, r7 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7]
+	r8, r9, r10, r11, r12, r13, r14, r15 := rows[8][:kc], rows[9][:kc], rows[10][:kc], rows[11][:kc], rows[12][:kc], rows[13][:kc], rows[14][:kc], rows[15][:kc]
+	d = d[:kc*nr]
+	for p := range r0 {
+		dp := (*[nr]float32)(d[p*nr:])
+		dp[0], dp[1], dp[2], dp[3] = r0[p], r1[p], r2[p], r3[p]
+		dp[4], dp[5], dp[6], dp[7] = r4[p], r5[p], r6[p], r7[p]
+		dp[8], dp[9], dp[10], dp[11] = r8[p], r9[p], r10[p], r11[p]
+		dp[12], dp[13], dp[14], dp[15] = r12[p], r13[p], r14[p], r15[p]
 	}
 }
