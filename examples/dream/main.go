@@ -1,0 +1,206 @@
+// Command dream runs DeepDream on a photo with a ResNet: gradient ascent on
+// the output of one or more layers (taps), over an image pyramid.
+//
+//	go run ./examples/dream -weights resnet18_seedlings.pth -classes 12 \
+//	    -image leaf.png -layer layer2,layer3,layer4 -out dream.png
+//	go run ./examples/dream -model out/model.safetensors -mode channels -layer layer3 -out tiles.png
+//
+// With one layer the output is the dreamed picture; with several, the
+// original and one dream per layer side by side, captioned (the "stage 2,
+// 3, 4" figure). -channel restricts the objective to some channels of the
+// layer. -mode channels draws, instead, one tile per channel of the layer,
+// each maximised from noise (the image is not used).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/dream"
+	"github.com/seedling-ml/seedling/examples/internal/modelflags"
+)
+
+// defaultImage is a Charlock seedling of the bundled subset (the path is
+// relative to the repository root).
+const defaultImage = "data/seedlings-mini/val/Charlock/104.png"
+
+// listFlag collects a repeatable, comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dream:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, dreams and writes the PNG; progress goes to stderr and
+// the name of the written file to stdout.
+func run(args []string, stdout, stderr io.Writer) error {
+	def := dream.DefaultConfig()
+	chDef := dream.DefaultChannelConfig()
+	fs := flag.NewFlagSet("dream", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := modelflags.Register(fs)
+	var layers, channels listFlag
+	mode := fs.String("mode", "dream", "dream (on -image) or channels (one tile per channel, from noise)")
+	imagePath := fs.String("image", defaultImage, "photo to dream on")
+	fs.Var(&layers, "layer", "tap(s) to maximise, repeatable or comma-separated (default "+def.Layer+")")
+	fs.Var(&channels, "channel", "channel(s) of the layer, repeatable or comma-separated (dream default: all; channels mode default: the first 16)")
+	objective := fs.String("objective", "", "mean-square or mean (default: mean-square for dream, mean for channels)")
+	octaves := fs.Int("octaves", 0, fmt.Sprintf("number of octaves of the image pyramid (default %d)", def.Octaves))
+	scale := fs.Float64("octave-scale", def.OctaveScale, "size ratio between octaves")
+	steps := fs.Int("steps", -1, fmt.Sprintf("gradient-ascent steps per octave (default %d for dream, %d for channels)", def.Steps, chDef.Steps))
+	lr := fs.Float64("lr", -1, fmt.Sprintf("step size in standard deviations of the normalised image (default %v for dream, %v for channels)", def.LR, chDef.LR))
+	jitter := fs.Int("jitter", -1, fmt.Sprintf("largest random shift in pixels, 0 for none (default %d for dream, %d for channels)", def.Jitter, chDef.Jitter))
+	smooth := fs.Float64("smooth", -1, fmt.Sprintf("Gaussian blur of the gradient, sigma in pixels, 0 for none (default %v for dream, %v for channels)", def.Smooth, chDef.Smooth))
+	tile := fs.Int("tile-size", def.TileSize, "largest side given to the network at once (0: never tile)")
+	seed := fs.Uint64("seed", def.Seed, "random seed (jitter, and the noise of -mode channels)")
+	size := fs.Int("size", 224, "dream: shorter side resized to this, then centre-cropped square (0: keep the photo's size); channels: tile side")
+	cols := fs.Int("cols", 0, "channels mode: tiles per row (0: about square)")
+	out := fs.String("out", "dream.png", "output PNG")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	cfg := def
+	if *mode == "channels" {
+		cfg = chDef
+	} else if *mode != "dream" {
+		return fmt.Errorf("-mode %q: want dream or channels", *mode)
+	}
+	if len(layers) == 0 {
+		layers = listFlag{def.Layer}
+	}
+	var chs []int
+	for _, c := range channels {
+		ch, err := strconv.Atoi(c)
+		if err != nil {
+			return fmt.Errorf("-channel %q: not a channel number", c)
+		}
+		chs = append(chs, ch)
+	}
+	switch *objective {
+	case "":
+	case dream.MeanSquare.String():
+		cfg.Objective = dream.MeanSquare
+	case dream.Mean.String():
+		cfg.Objective = dream.Mean
+	default:
+		return fmt.Errorf("-objective %q: want mean-square or mean", *objective)
+	}
+	if *octaves != 0 {
+		cfg.Octaves = *octaves
+	}
+	if *steps >= 0 {
+		cfg.Steps = *steps
+	}
+	if *lr >= 0 {
+		cfg.LR = float32(*lr)
+	}
+	if *jitter >= 0 {
+		cfg.Jitter = *jitter
+	}
+	if *smooth >= 0 {
+		cfg.Smooth = *smooth
+	}
+	cfg.OctaveScale, cfg.TileSize, cfg.Seed = *scale, *tile, *seed
+	if *size < 0 || (*mode == "channels" && *size == 0) {
+		return fmt.Errorf("-size %d: must be positive (or 0 to keep the photo's size in dream mode)", *size)
+	}
+
+	m, meta, err := model.Load()
+	if err != nil {
+		return err
+	}
+	cfg.Mean, cfg.Std = meta.Mean, meta.Std
+
+	var result image.Image
+	if *mode == "channels" {
+		if len(layers) != 1 {
+			return fmt.Errorf("-mode channels takes one -layer, got %d", len(layers))
+		}
+		cfg.Layer = layers[0]
+		result, err = dream.ChannelTiles(m, chs, *size, *cols, cfg, func(ch int, r *dream.Result) {
+			last := r.Octaves[len(r.Octaves)-1].Objective
+			v := float32(0)
+			if len(last) > 0 {
+				v = last[len(last)-1]
+			}
+			fmt.Fprintf(stderr, "%s channel %d: objective %.4g\n", cfg.Layer, ch, v)
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		cfg.Channels = chs
+		img, err := loadImage(*imagePath, *size)
+		if err != nil {
+			return err
+		}
+		panels, captions := []image.Image{img}, []string{"original"}
+		for _, layer := range layers {
+			cfg.Layer = layer
+			cfg.Progress = func(p dream.Progress) {
+				fmt.Fprintf(stderr, "%s: octave %d/%d %dx%d objective %.4g -> %.4g\n",
+					layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
+			}
+			res, err := dream.Dream(m, img, cfg)
+			if err != nil {
+				return fmt.Errorf("%s: %w", layer, err)
+			}
+			if w := res.Warning(); w != "" {
+				fmt.Fprintf(stderr, "%s: warning: %s\n", layer, w)
+			}
+			panels, captions = append(panels, res.Image), append(captions, dream.Caption(cfg))
+		}
+		result = panels[1]
+		if len(layers) > 1 {
+			result = dream.Figure(panels, captions)
+		}
+	}
+	if err := dataset.SavePNG(*out, result); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "wrote", *out)
+	return nil
+}
+
+// loadImage decodes path and, when size > 0, resizes its shorter side to
+// size and crops the centre size x size.
+func loadImage(path string, size int) (*image.RGBA, error) {
+	img, err := dataset.DecodeFile(path, dataset.DecodeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if size == 0 {
+		return img, nil
+	}
+	if img, err = (dataset.Resize{Size: size}).Apply(img, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if img, err = (dataset.CenterCrop{Height: size, Width: size}).Apply(img, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seedling-ml/seedling/internal/shared"
+	"github.com/seedling-ml/seedling/resnet"
+)
+
+// checkpoint saves a random ResNet18 in the Seedling format and returns
+// its path.
+func checkpoint(t *testing.T) string {
+	t.Helper()
+	m, err := resnet.New(resnet.ResNet18Arch, 3, 5)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	meta := resnet.Meta{Arch: resnet.ResNet18Arch, Classes: []string{"a", "b", "c"}, InputSize: 224, Mean: resnet.ImageNetMean, Std: resnet.ImageNetStd}
+	require.NoError(t, resnet.SaveCheckpoint(path, m, meta, nil))
+	return path
+}
+
+// sampleImage is one photo of the bundled subset.
+func sampleImage(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join("..", "..", defaultImage)
+	_, err := os.Stat(p)
+	require.NoError(t, err)
+	return p
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	return img
+}
+
+func TestDreamModes(t *testing.T) {
+	model := checkpoint(t)
+	img := sampleImage(t)
+	tests := []struct {
+		name     string
+		args     []string
+		size     image.Point
+		progress []string
+	}{
+		{"one layer", []string{"-layer", "layer2", "-size", "40", "-octaves", "2", "-steps", "2"}, image.Pt(40, 40),
+			[]string{"layer2: octave 1/2 29x29", "layer2: octave 2/2 40x40"}},
+		{"channel and own size", []string{"-layer", "layer3", "-channel", "3,7", "-size", "0", "-octaves", "1", "-steps", "1"}, image.Pt(128, 128),
+			[]string{"layer3: octave 1/1 128x128"}},
+		{"channels from noise", []string{"-mode", "channels", "-layer", "layer2", "-channel", "0,1,2", "-size", "24", "-cols", "3", "-octaves", "2", "-steps", "1"}, image.Point{},
+			[]string{"layer2 channel 0: objective", "layer2 channel 2: objective"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.png")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"-model", model, "-image", img, "-out", out}, tc.args...)
+			require.NoError(t, run(args, &stdout, &stderr), stderr.String())
+			assert.Contains(t, stdout.String(), "wrote "+out)
+			for _, p := range tc.progress {
+				assert.Contains(t, stderr.String(), p)
+			}
+			pic := readPNG(t, out)
+			if tc.size != (image.Point{}) {
+				assert.Equal(t, tc.size, pic.Bounds().Size())
+			} else {
+				assert.Greater(t, pic.Bounds().Dx(), 3*24, "three tiles in a row")
+			}
+		})
+	}
+}
+
+// Several layers of the reference model on a real seedling: the original
+// and one dream per layer side by side.
+func TestDreamFigureReference(t *testing.T) {
+	weights := shared.Path(t, "reference/resnet18_seedlings.pth")
+	img := sampleImage(t)
+	out := filepath.Join(t.TempDir(), "fig.png")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-weights", weights, "-arch", "resnet18", "-classes", "12", "-image", img,
+		"-layer", "layer2", "-layer", "layer4", "-size", "64", "-octaves", "2", "-steps", "2", "-out", out}
+	require.NoError(t, run(args, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stderr.String(), "layer4: octave 2/2 64x64")
+	pic := readPNG(t, out)
+	assert.Greater(t, pic.Bounds().Dx(), 3*64, "three panels side by side")
+	assert.Less(t, pic.Bounds().Dy(), 2*64, "in one row")
+}
+
+func TestDreamFlagErrors(t *testing.T) {
+	model := checkpoint(t)
+	img := sampleImage(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad mode", []string{"-mode", "x"}, `-mode "x"`},
+		{"bad channel", []string{"-channel", "two"}, `-channel "two"`},
+		{"bad objective", []string{"-objective", "max"}, `-objective "max"`},
+		{"bad layer", []string{"-layer", "layer9", "-size", "32"}, `unknown tap "layer9"`},
+		{"channel out of range", []string{"-layer", "layer2", "-channel", "500", "-size", "32"}, "channel 500 out of range"},
+		{"negative size", []string{"-size", "-3"}, "-size -3"},
+		{"two layers in channels mode", []string{"-mode", "channels", "-layer", "layer2,layer3"}, "one -layer"},
+		{"missing image", []string{"-image", "nope.png"}, "nope.png"},
+		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"unknown flag", []string{"-bogus"}, "bogus"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.png")
+			args := append([]string{"-model", model, "-image", img, "-out", out}, tc.args...)
+			err := run(args, &bytes.Buffer{}, &bytes.Buffer{})
+			require.ErrorContains(t, err, tc.want)
+			_, statErr := os.Stat(out)
+			assert.True(t, os.IsNotExist(statErr), "no output on error")
+		})
+	}
+}
