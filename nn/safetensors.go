@@ -379,6 +379,12 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
+	// CreateTemp makes the file private (0600); give it the permissions
+	// os.WriteFile would (0644 under the usual umask) so that a saved model
+	// is as readable as any other file the user writes.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = write(f); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -178,6 +178,9 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Dir(path))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "the temporary file is renamed, not left behind")
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o644), info.Mode().Perm(), "readable like any file the user writes")
 
 	st, err := ReadSafetensors(path)
 	require.NoError(t, err)

@@ -162,6 +162,9 @@ func LoadStateDict(m Module, sd *Safetensors, opts LoadOptions) (*LoadReport, er
 		for i, mm := range rep.Mismatched {
 			lines[i] = mm.String()
 		}
+		if len(lines) > 12 {
+			lines = append(lines[:12], fmt.Sprintf("... (%d more)", len(lines)-12))
+		}
 		problems = append(problems, "size mismatch for "+strings.Join(lines, "; "))
 	}
 	if !opts.NonStrict {

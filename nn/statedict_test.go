@@ -215,3 +215,20 @@ func TestLoadErrorAbbreviatesLongLists(t *testing.T) {
 	require.ErrorContains(t, err, "unexpected keys (20)")
 	require.ErrorContains(t, err, "... (8 more)")
 }
+
+func TestLoadErrorAbbreviatesManyMismatches(t *testing.T) {
+	layers := make([]Module, 15)
+	for i := range layers {
+		layers[i] = NewLinearLayer(2, 2, rand.New(rand.NewPCG(1, uint64(i))))
+	}
+	m := NewSequential(layers...)
+	sd := &Safetensors{Floats: map[string]*Tensor{}}
+	floats, _ := StateDict(m)
+	for k := range floats {
+		sd.Floats[k] = New(3)
+	}
+	rep, err := LoadStateDict(m, sd, LoadOptions{})
+	require.Len(t, rep.Mismatched, 30, "the report keeps every mismatch")
+	require.ErrorContains(t, err, "size mismatch for 0.bias: checkpoint [3] vs model [2]; ")
+	require.ErrorContains(t, err, "; ... (18 more)")
+}
