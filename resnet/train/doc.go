@@ -21,8 +21,11 @@
 // NaN or infinite loss or gradient stops a run with a *NonFiniteError,
 // keeping the last good checkpoint.
 //
+// A Predictor classifies images with a checkpoint written by Run, using the
+// preprocessing the model was validated with.
+//
 // Example: fine-tune torchvision's ImageNet weights for 5 epochs at 128
-// pixels.
+// pixels, then classify a photo.
 //
 //	res, err := train.Run(ctx, train.Config{
 //		Data:      "data/seedlings-mini", // train/ and val/ class folders
@@ -35,5 +38,14 @@
 //		return err
 //	}
 //	fmt.Printf("val accuracy %.1f%%\n", 100*res.ValAccuracy)
-
+//
+//	p, err := train.LoadPredictor(res.Checkpoint)
+//	if err != nil {
+//		return err
+//	}
+//	pred, err := p.PredictFile("leaf.png")
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println(pred.Label, pred.Top[0].Prob) // e.g. "Maize 0.93"
 package train
