@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/seedling-ml/seedling/nn"
@@ -42,7 +43,7 @@ func ReadWeights(path string) (*nn.Safetensors, error) {
 type Source struct {
 	Model   string // our checkpoint (safetensors with metadata)
 	Weights string // torchvision state dict (.pth or safetensors)
-	Arch    Arch   // architecture of Weights
+	Arch    Arch   // architecture of Weights; "" infers it from the names (see InferArch)
 	Classes int    // number of outputs of Weights' fc; 0 means read it from the file
 }
 
@@ -63,9 +64,13 @@ func Load(s Source) (*ResNet, *Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	guess, guessed := InferArch(sd)
 	arch := s.Arch
 	if arch == "" {
 		arch = ResNet18Arch
+		if guessed {
+			arch = guess
+		}
 	}
 	classes := s.Classes
 	if classes == 0 {
@@ -83,6 +88,9 @@ func Load(s Source) (*ResNet, *Meta, error) {
 		return nil, nil, err
 	}
 	if _, err := m.LoadStateDict(sd, nn.LoadOptions{}); err != nil {
+		if guessed && guess != arch {
+			return nil, nil, fmt.Errorf("%s: the file looks like %s weights, not %s: %w", s.Weights, guess, arch, err)
+		}
 		return nil, nil, fmt.Errorf("%s: %w", s.Weights, err)
 	}
 	m.Eval()
@@ -91,4 +99,42 @@ func Load(s Source) (*ResNet, *Meta, error) {
 		names[i] = fmt.Sprint(i)
 	}
 	return m, &Meta{Arch: arch, Classes: names, InputSize: 224, Mean: ImageNetMean, Std: ImageNetStd}, nil
+}
+
+// InferArch guesses which of Archs a torchvision state dict belongs to from
+// its names alone (a "module." prefix is allowed): Bottleneck units have a
+// conv3, and ResNet18 has two units in layer3 where ResNet34 and ResNet50
+// have six. It reports false when the names fit none of them.
+func InferArch(sd *nn.Safetensors) (Arch, bool) {
+	units := map[int]bool{}
+	bottleneck := false
+	for _, name := range sd.Names() {
+		name = strings.TrimPrefix(name, "module.")
+		rest, ok := strings.CutPrefix(name, "layer3.")
+		if !ok {
+			continue
+		}
+		idx, field, ok := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(idx)
+		if !ok || err != nil || n < 0 {
+			continue
+		}
+		units[n] = true
+		if strings.HasPrefix(field, "conv3.") {
+			bottleneck = true
+		}
+	}
+	for _, a := range Archs() {
+		spec := specs[a]
+		if spec.bottleneck != bottleneck || len(units) != spec.layers[2] {
+			continue
+		}
+		for i := 0; i < spec.layers[2]; i++ {
+			if !units[i] {
+				return "", false
+			}
+		}
+		return a, true
+	}
+	return "", false
 }
