@@ -188,7 +188,7 @@ func (g convGeom) forwardTiled(x, w, y []float32) bool {
 						im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols:], cols, oi0, oi1)
 					}
 				}
-				gemmSerial(g.coutG, cols, g.colsK, wg, g.colsK, src, ld, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
+				gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, src, ld, 0, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
 				continue
 			}
 			n0 := t * imgsPer
@@ -200,7 +200,7 @@ func (g convGeom) forwardTiled(x, w, y []float32) bool {
 					im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols+i*plane:], cols, 0, g.oh)
 				}
 			}
-			gemmSerial(g.coutG, cols, g.colsK, wg, g.colsK, col, cols, out, cols)
+			gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, col, cols, 0, out, cols)
 			for i := 0; i < nb; i++ {
 				for o := 0; o < g.coutG; o++ {
 					copy(y[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
@@ -310,6 +310,9 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 	if gX == nil && gW == nil {
 		return
 	}
+	if g.backwardTiled(x.Data, w.Data, gy.Data, gX, gW) {
+		return
+	}
 	per := g.chunkImages()
 	col := getScratch(g.colsK * per * plane)
 	gys := getScratch(g.coutG * per * plane)
@@ -351,11 +354,95 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 				for t := lo; t < hi; t++ {
 					i, ci := t/g.cinG, t%g.cinG
 					gxc := gX.Data[((n0+i)*g.cin+gr*g.cinG+ci)*g.h*g.w:]
-					col2imChannel(col[ci*g.kh*g.kw*cols+i*plane:], g, gxc, cols)
+					col2imChannel(col[ci*g.kh*g.kw*cols+i*plane:], g, gxc, cols, 0, g.oh)
 				}
 			})
 		}
 	}
+}
+
+// backwardTiled is the backward pass as independent per-image tasks, one
+// per core at a time, each walking its image in the forward pass's row
+// tiles: the tile's column matrix (for the weight gradient, accumulated
+// per core and summed at the end) and its gradient (scattered back by
+// col2im, in order within the image, so tasks never write the same input
+// element) stay in L2, and every GEMM runs on its own core. It reports
+// false, doing nothing, where forwardTiled would, or when there are
+// fewer images than twice the cores.
+func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
+	workers := runtime.GOMAXPROCS(0)
+	rowsPer, imgsPer, _ := g.tiling()
+	count := g.n * g.cfg.Groups
+	if workers < 2 || imgsPer > 1 || count < 2*workers || 4*g.coutG*g.colsK > tileWeightBytes {
+		return false
+	}
+	plane := g.oh * g.ow
+	tileCols := rowsPer * g.ow
+	var next atomic.Int64
+	var mu sync.Mutex
+	work := func() {
+		colX := getScratch(g.colsK * tileCols)
+		colG := getScratch(g.colsK * tileCols)
+		var gw []float32
+		if gW != nil {
+			gw = getScratch(len(gW.Data))
+			clear(gw)
+		}
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= count {
+				break
+			}
+			img, gr := t/g.cfg.Groups, t%g.cfg.Groups
+			xc := x[(img*g.cin+gr*g.cinG)*g.h*g.w:]
+			ws := w[gr*g.coutG*g.colsK:]
+			for oi0 := 0; oi0 < g.oh; oi0 += rowsPer {
+				oi1 := min(g.oh, oi0+rowsPer)
+				cols := (oi1 - oi0) * g.ow
+				gyc := gy[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:]
+				if gw != nil {
+					// gW[coutG, colsK] += gy[coutG, cols] * col^T[cols, colsK]
+					src, ld := colX, cols
+					if g.isPointwise() {
+						src, ld = xc[oi0*g.ow:], plane
+					} else {
+						for ci := 0; ci < g.cinG; ci++ {
+							im2colChannel(xc[ci*g.h*g.w:], g, colX[ci*g.kh*g.kw*cols:], cols, oi0, oi1)
+						}
+					}
+					gemmSerial(false, true, g.coutG, g.colsK, cols, gyc, plane, src, ld, 1, gw[gr*g.coutG*g.colsK:], g.colsK)
+				}
+				if gX == nil {
+					continue
+				}
+				gxc := gX.Data[(img*g.cin+gr*g.cinG)*g.h*g.w:]
+				if g.isPointwise() {
+					gemmSerial(true, false, g.colsK, cols, g.coutG, ws, g.colsK, gyc, plane, 1, gxc[oi0*g.ow:], plane)
+					continue
+				}
+				// col[colsK, cols] = w^T[colsK, coutG] * gy[coutG, cols]
+				gemmSerial(true, false, g.colsK, cols, g.coutG, ws, g.colsK, gyc, plane, 0, colG, cols)
+				for ci := 0; ci < g.cinG; ci++ {
+					col2imChannel(colG[ci*g.kh*g.kw*cols:], g, gxc[ci*g.h*g.w:], cols, oi0, oi1)
+				}
+			}
+		}
+		if gw != nil {
+			mu.Lock()
+			vecAxpy(gW.Data, gw, 1)
+			mu.Unlock()
+			putScratch(gw)
+		}
+		putScratch(colG)
+		putScratch(colX)
+	}
+	var wg sync.WaitGroup
+	for range min(workers, count) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return true
 }
 
 // im2colChannel writes the kh*kw rows of one input channel's column
@@ -408,9 +495,9 @@ func validRange(iw, stride, w, ow int) (lo, hi int) {
 }
 
 // col2imChannel adds one input channel's kh*kw column rows (row stride ld)
-// back into its image gradient (the adjoint of im2colChannel): overlapping
+// of output rows [oi0, oi1) back into its image gradient (the adjoint of im2colChannel): overlapping
 // windows accumulate.
-func col2imChannel(col []float32, g convGeom, gc []float32, ld int) {
+func col2imChannel(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
 	c := g.cfg
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
@@ -420,13 +507,13 @@ func col2imChannel(col []float32, g convGeom, gc []float32, ld int) {
 			if lo >= hi {
 				continue
 			}
-			for oi := 0; oi < g.oh; oi++ {
+			for oi := oi0; oi < oi1; oi++ {
 				ih := oi*c.StrideH - c.PadH + ki*c.DilationH
 				if ih < 0 || ih >= g.h {
 					continue
 				}
 				gr := gc[ih*g.w : (ih+1)*g.w]
-				src := row[oi*g.ow : (oi+1)*g.ow]
+				src := row[(oi-oi0)*g.ow : (oi-oi0+1)*g.ow]
 				if c.StrideW == 1 {
 					vecAxpy(gr[iw+lo:iw+hi], src[lo:hi], 1)
 					continue

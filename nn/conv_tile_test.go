@@ -95,3 +95,52 @@ func gcRandnF32(rng *rand.Rand, shape ...int) *Tensor {
 	}
 	return t
 }
+
+// The tiled backward pass (per-image tasks on two cores) against the
+// chunked one (taken with one core), for the input and weight gradients.
+func TestConv2dBackwardTiled(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	tests := []struct {
+		name string
+		x, w []int
+		cfg  ConvConfig
+	}{
+		{"row tiles 3x3 pad1", []int{4, 8, 40, 40}, []int{5, 8, 3, 3}, Conv2dOptions(1, 1, 1, 1)},
+		{"row tiles 3x3 stride2", []int{5, 16, 90, 86}, []int{7, 16, 3, 3}, Conv2dOptions(2, 1, 1, 1)},
+		{"7x7 stride2 pad3", []int{4, 3, 61, 58}, []int{4, 3, 7, 7}, Conv2dOptions(2, 3, 1, 1)},
+		{"pointwise", []int{4, 600, 20, 20}, []int{3, 600, 1, 1}, ConvConfig{}},
+		{"1x1 stride2", []int{4, 64, 56, 56}, []int{8, 64, 1, 1}, Conv2dOptions(2, 0, 1, 1)},
+		{"groups dilation", []int{2, 12, 50, 30}, []int{6, 4, 3, 3}, Conv2dOptions(1, 2, 2, 3)},
+	}
+	grads := func(x, w, gy *Tensor, cfg ConvConfig) (gx, gw []float32) {
+		xt := FromData(x.Data, x.Shape...).RequiresGrad()
+		wt := NewParameter(w.Data, w.Shape...)
+		Conv2d(xt, wt, nil, cfg).BackwardWith(gy)
+		return xt.Grad.Data, wt.Grad.Data
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tt.x[1]), uint64(tt.w[0])))
+			x, w := gcRandnF32(rng, tt.x...), gcRandnF32(rng, tt.w...)
+			g := newConvGeom(x, w, tt.cfg)
+			gy := gcRandnF32(rng, g.n, g.cout, g.oh, g.ow)
+			runtime.GOMAXPROCS(2)
+			_, imgsPer, _ := g.tiling()
+			require.Equal(t, 1, imgsPer, "must take the tiled path")
+			gx2, gw2 := grads(x, w, gy, tt.cfg)
+			runtime.GOMAXPROCS(1)
+			gx1, gw1 := grads(x, w, gy, tt.cfg)
+			tol := 1e-4 * math.Sqrt(float64(g.n*g.oh*g.ow+g.coutG*g.kh*g.kw))
+			for i := range gx1 {
+				if !assert.InDelta(t, gx1[i], gx2[i], tol*(1+math.Abs(float64(gx1[i]))), "gx[%d]", i) {
+					return
+				}
+			}
+			for i := range gw1 {
+				if !assert.InDelta(t, gw1[i], gw2[i], tol*(1+math.Abs(float64(gw1[i]))), "gw[%d]", i) {
+					return
+				}
+			}
+		})
+	}
+}

@@ -40,13 +40,20 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// gemmSerial is gemm (no transposes) on the calling goroutine, for
-// products that already run one per core. With another blas32
-// implementation installed it calls that one, threads and all.
-func gemmSerial(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// gemmSerial is gemm on the calling goroutine, for products that already
+// run one per core. With another blas32 implementation installed it calls
+// that one, threads and all.
+func gemmSerial(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if _, ours := blas32.Implementation().(sgemm.Implementation); ours && m > 0 && n > 0 && k > 0 {
-		sgemm.SgemmSerial(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		ta, tb := blas.NoTrans, blas.NoTrans
+		if transA {
+			ta = blas.Trans
+		}
+		if transB {
+			tb = blas.Trans
+		}
+		sgemm.SgemmSerial(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	gemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+	gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
