@@ -8,6 +8,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 
@@ -21,13 +22,26 @@ func main() {
 	lr := flag.Float64("lr", 0.01, "Adam learning rate")
 	seed := flag.Uint64("seed", 1, "random seed")
 	flag.Parse()
-	if err := run(*steps, *batch, *lr, *seed); err != nil {
+	if _, err := run(os.Stdout, *steps, *batch, *lr, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "toy:", err)
 		os.Exit(1)
 	}
 }
 
-func run(steps, batch int, lr float64, seed uint64) error {
+// progress is what run reports at each printed step.
+type progress struct {
+	Step     int
+	Loss     float32
+	Accuracy float64 // on 64 fresh images, in [0, 1]
+}
+
+// run trains for steps steps, printing to w and returning the progress at
+// step 1 and every 10th step.
+func run(w io.Writer, steps, batch int, lr float64, seed uint64) ([]progress, error) {
+	if steps < 1 || batch < 1 {
+		return nil, fmt.Errorf("steps (%d) and batch (%d) must be at least 1", steps, batch)
+	}
+	var log []progress
 	rng := rand.New(rand.NewPCG(seed, 7))
 	net := nn.NewSequential(
 		nn.NewConv2dLayer(1, 8, 3, nn.Conv2dOptions(1, 1, 1, 1), false, rng),
@@ -42,27 +56,29 @@ func run(steps, batch int, lr float64, seed uint64) error {
 	)
 	opt, err := optim.NewAdam(optim.AdamGroup{Params: nn.Parameters(net), AdamConfig: optim.DefaultAdam(lr)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for step := 1; step <= steps; step++ {
 		x, labels := bars(rng, batch)
 		nn.SetTraining(net, true)
 		loss, err := nn.CrossEntropyChecked(net.Forward(nn.Track(x)), labels, nn.CrossEntropyConfig{})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opt.ZeroGrad()
 		loss.Backward()
 		if err := opt.Step(); err != nil {
-			return err
+			return nil, err
 		}
 		if step%10 == 0 || step == 1 {
 			nn.SetTraining(net, false)
 			tx, tl := bars(rng, 64)
-			fmt.Printf("step %3d  loss %.4f  held-out accuracy %.0f%%\n", step, loss.Item(), 100*accuracy(net.Forward(tx), tl))
+			p := progress{step, loss.Item(), accuracy(net.Forward(tx), tl)}
+			log = append(log, p)
+			fmt.Fprintf(w, "step %3d  loss %.4f  held-out accuracy %.0f%%\n", p.Step, p.Loss, 100*p.Accuracy)
 		}
 	}
-	return nil
+	return log, nil
 }
 
 // bars makes n 12x12 images with one bright bar, horizontal (label 0) or
