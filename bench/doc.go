@@ -1,16 +1,46 @@
 // Package bench holds the project's performance benchmarks and the probes
-// they are judged against. The benchmarks live in _test.go files and run
-// with
+// they are judged against. The benchmarks live in _test.go files; names
+// state the shape, and each reports GFLOP/s (2 flops per multiply-add),
+// allocations and, where it helps, "%peak", its share of this machine's FMA
+// peak measured in the same run (PeakGFLOPS), so that results from noisy,
+// shared machines can still be read as ratios:
 //
-//	go test -bench . -count 5 ./bench | tee new.txt
-//	benchstat new.txt
+//   - BenchmarkSgemm: our SGEMM and gonum's native one on the ResNet18
+//     im2col shapes (M x N x K at batch 1) and 1024^3;
+//   - BenchmarkConv: every distinct ResNet18 conv at batch 1 and 8, forward,
+//     backward-data and backward-weights, e.g.
+//     forward/layer1/8x64x56x56_64x64x3x3_s1 (N x Cin x H x W, Cout x Cin x
+//     kH x kW, stride);
+//   - BenchmarkOps: ReLU, Add, eval BatchNorm and max-pooling on ResNet18
+//     activation shapes, in GB/s;
+//   - BenchmarkResNet18Eval (batch 1 and 8), BenchmarkResNet18TrainStep
+//     (batch 16) in images/s, BenchmarkResNet18InputGradient in ms/call, all
+//     at 224 px; BenchmarkResNet18TrainStepMemory (batch 32) adds the peak
+//     resident memory (run it alone);
+//   - BenchmarkPeakFMA: the FMA ceiling on one and two cores.
 //
-// Each reports its speed as a "GFLOP/s" metric and, where it helps, the
-// fraction of the machine's measured FMA peak as "%peak", so results from
-// noisy shared machines can be read as ratios within one run.
+// Run and compare two versions with benchstat
+// (go install golang.org/x/perf/cmd/benchstat@latest):
 //
-// PeakGFLOPS measures that peak: a register-only loop of independent FMAs
-// on each of the given number of goroutines.
+//	go test -run X -bench . -count 6 ./bench | tee old.txt
+//	# change something
+//	go test -run X -bench . -count 6 ./bench | tee new.txt
+//	benchstat old.txt new.txt
+//
+// A subset: -bench 'Conv/forward/.*/8x' or -bench ResNet18 -benchtime 5x.
+// On a machine shared with other work, compare runs made close together and
+// read %peak rather than absolute times. Use -cpuprofile to see where the
+// time goes:
+//
+//	go test -run X -bench ResNet18Eval -cpuprofile cpu.out ./bench
+//	go tool pprof -top bench.test cpu.out
+//
+// torch_compare.py (optional, needs PyTorch: /usr/bin/python3
+// bench/torch_compare.py) times PyTorch's ResNet18 on the same workloads
+// with two threads, runs ours, and prints the ratios.
+//
+// PeakGFLOPS measures the peak: a register-only loop of independent FMAs on
+// each of the given number of goroutines.
 //
 //	fmt.Printf("FMA peak on 2 cores: %.0f GFLOP/s\n", bench.PeakGFLOPS(2))
 package bench

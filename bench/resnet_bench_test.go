@@ -49,8 +49,18 @@ func BenchmarkResNet18Eval(b *testing.B) {
 
 // BenchmarkResNet18TrainStep measures forward, cross-entropy and backward
 // (all parameter gradients) in training mode at batch 16, 224 px.
-func BenchmarkResNet18TrainStep(b *testing.B) {
-	const batch = 16
+func BenchmarkResNet18TrainStep(b *testing.B) { trainStep(b, 16) }
+
+// BenchmarkResNet18TrainStepMemory is the training step at batch 32, 224
+// px, reporting the process's peak resident memory ("maxRSS-MiB"; run it
+// alone, -bench 'TrainStepMemory', so that no other benchmark's peak
+// counts) next to its speed.
+func BenchmarkResNet18TrainStepMemory(b *testing.B) {
+	trainStep(b, 32)
+	b.ReportMetric(MaxRSSMiB(), "maxRSS-MiB")
+}
+
+func trainStep(b *testing.B, batch int) {
 	m := benchModel(b)
 	m.Train()
 	x := randomBatch(batch, 224)
