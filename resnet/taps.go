@@ -175,7 +175,9 @@ func (m *ResNet) checkTaps(taps []string) ([]string, error) {
 	return out, nil
 }
 
-// similar returns up to 6 tap names sharing the longest prefix with name.
+// similar returns up to 6 tap names sharing the longest prefix with name,
+// shorter names first (so "layer2.2" suggests the units layer2.0 and
+// layer2.1 before the modules inside them).
 func similar(name string, all []string) []string {
 	best := append([]string(nil), all...)
 	common := func(a string) int {
@@ -185,7 +187,13 @@ func similar(name string, all []string) []string {
 		}
 		return n
 	}
-	sort.SliceStable(best, func(i, j int) bool { return common(best[i]) > common(best[j]) })
+	sort.SliceStable(best, func(i, j int) bool {
+		ci, cj := common(best[i]), common(best[j])
+		if ci != cj {
+			return ci > cj
+		}
+		return len(best[i]) < len(best[j])
+	})
 	if len(best) > 6 {
 		best = best[:6]
 	}
