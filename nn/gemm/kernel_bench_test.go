@@ -40,3 +40,15 @@ func BenchmarkPackB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPackATrans packs a 384x256 block of a transposed A with a long
+// row stride (a conv's weights read as W^T in the backward-data product).
+func BenchmarkPackATrans(b *testing.B) {
+	const mc, kc, lda = 384, 256, 4608
+	r := rand.New(rand.NewPCG(1, 2))
+	src, dst := randFloats(r, kc*lda), make([]float32, (mc+mr)*kc)
+	for b.Loop() {
+		packA(dst, src, lda, true, 0, 0, mc, kc)
+	}
+	b.ReportMetric(mc*kc*4*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}

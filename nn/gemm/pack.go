@@ -6,30 +6,14 @@ package gemm
 // zero, so the micro-kernel always runs on full slivers.
 // op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when trans.
 func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc int) {
+	if trans {
+		packATrans(dst, a, lda, i0, p0, mc, kc)
+		return
+	}
 	for s := 0; s*mr < mc; s++ {
 		rows := min(mr, mc-s*mr)
 		d := dst[s*kc*mr : (s+1)*kc*mr]
 		i := i0 + s*mr
-		if trans {
-			if rows == mr {
-				for p := 0; p < kc; p++ {
-					*(*[mr]float32)(d[p*mr:]) = *(*[mr]float32)(a[(p0+p)*lda+i:])
-				}
-				continue
-			}
-			for p := 0; p < kc; p++ {
-				src := a[(p0+p)*lda+i:]
-				dp := (*[mr]float32)(d[p*mr:])
-				for r := 0; r < mr; r++ {
-					if r < rows {
-						dp[r] = src[r]
-					} else {
-						dp[r] = 0
-					}
-				}
-			}
-			continue
-		}
 		if rows == mr {
 			r0 := a[i*lda+p0:][:kc]
 			r1 := a[(i+1)*lda+p0:][:kc]
@@ -53,6 +37,32 @@ func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc int) {
 			src := a[(i+r)*lda+p0:][:kc]
 			for p, v := range src {
 				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packATrans is packA for a transposed A, whose rows of op(A) are
+// columns of a: it walks a row by row (each a contiguous run of mc
+// elements, read once) and deals every row out to all the slivers.
+func packATrans(dst, a []float32, lda, i0, p0, mc, kc int) {
+	full := mc / mr
+	rest := mc - full*mr
+	for p := 0; p < kc; p++ {
+		src := a[(p0+p)*lda+i0:][:mc]
+		for s := 0; s < full; s++ {
+			v := (*[mr]float32)(src[s*mr:])
+			dp := (*[mr]float32)(dst[s*kc*mr+p*mr:])
+			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = v[0], v[1], v[2], v[3], v[4], v[5]
+		}
+		if rest > 0 {
+			dp := (*[mr]float32)(dst[full*kc*mr+p*mr:])
+			for r := range dp {
+				if r < rest {
+					dp[r] = src[full*mr+r]
+				} else {
+					dp[r] = 0
+				}
 			}
 		}
 	}
