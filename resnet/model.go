@@ -103,8 +103,13 @@ func (m *ResNet) FeatureChannels() int { return m.FC.Weight.Shape[1] }
 
 // ResetHead replaces fc with a freshly initialised layer of numClasses
 // outputs (the fine-tuning step from ImageNet's 1000 classes to a new set).
-func (m *ResNet) ResetHead(numClasses int, seed uint64) {
+// A number of classes below 1 is an error and leaves fc as it was.
+func (m *ResNet) ResetHead(numClasses int, seed uint64) error {
+	if numClasses < 1 {
+		return fmt.Errorf("resnet: ResetHead: number of classes must be >= 1, got %d", numClasses)
+	}
 	m.FC = nn.NewLinearLayer(m.FeatureChannels(), numClasses, rand.New(rand.NewPCG(seed, 0xfc)))
+	return nil
 }
 
 // newConv makes a bias-free conv initialised with kaiming_normal_(fan_out).
