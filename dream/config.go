@@ -60,7 +60,7 @@ type Config struct {
 	Steps int
 	// LR is the step size: each step adds LR * g / (mean|g| + 1e-8) to the
 	// normalised image, so an average pixel moves by LR standard
-	// deviations. Default 0.03.
+	// deviations. Default 0.05.
 	LR float32
 	// Octaves is the number of scales of the image pyramid, the full size
 	// included. Default 4.
@@ -77,6 +77,12 @@ type Config struct {
 	// by the mean of its blurs at Smooth/2, Smooth and 2*Smooth, which
 	// removes the pixel-level colour noise (0 disables it). Default 1.
 	Smooth float64
+	// Decorrelate, when true, preconditions the gradient with the colour
+	// correlation of natural images (as Lucid's decorrelated colour
+	// space): updates move mostly the brightness, which removes the
+	// per-pixel rainbow noise that plain ascent gives on ResNets and lets
+	// shapes and textures appear. Default true.
+	Decorrelate bool
 	// TileSize is the largest side, in pixels, of the piece of image given
 	// to the network at once: larger octaves are cut into tiles of about
 	// this size whose gradients are computed one by one (0 never tiles).
@@ -100,11 +106,12 @@ func DefaultConfig() Config {
 		Layer:       "layer3",
 		Objective:   MeanSquare,
 		Steps:       10,
-		LR:          0.03,
+		LR:          0.05,
 		Octaves:     4,
 		OctaveScale: 1.4,
 		Jitter:      16,
 		Smooth:      1,
+		Decorrelate: true,
 		TileSize:    512,
 		Seed:        1,
 		Mean:        resnet.ImageNetMean,

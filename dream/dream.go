@@ -197,6 +197,9 @@ func (d *dreamer) step(x *nn.Tensor) (float32, bool, error) {
 	}
 	g = roll(g, -dy, -dx)
 	smooth(g, d.cfg.Smooth)
+	if d.cfg.Decorrelate {
+		decorrelate(g)
+	}
 	moved, err := AscentStep(x.Data, g.Data, d.cfg.LR)
 	if err != nil {
 		return 0, false, err

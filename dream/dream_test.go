@@ -427,6 +427,18 @@ func TestRollAndSmooth(t *testing.T) {
 	for _, v := range c.Data {
 		assert.InDelta(t, 2, v, 1e-5, "a constant is kept")
 	}
+	// Decorrelation: zero stays zero, a pure colour difference shrinks
+	// far more than a brightness change.
+	dz := nn.New(1, 3, 2, 2)
+	decorrelate(dz)
+	assert.Equal(t, make([]float32, 12), dz.Data)
+	gray := nn.FromData([]float32{1, 1, 1}, 1, 3, 1, 1)
+	decorrelate(gray)
+	assert.InDeltaSlice(t, []float32{0.208, 0.216, 0.216}, gray.Data, 1e-6)
+	rb := nn.FromData([]float32{1, 0, -1}, 1, 3, 1, 1)
+	decorrelate(rb)
+	assert.InDeltaSlice(t, []float32{0.0134, -0.0022, -0.0192}, rb.Data, 1e-6)
+
 	spike := nn.New(1, 1, 25, 25)
 	spike.Data[12*25+12] = 1
 	smooth(spike, 1)

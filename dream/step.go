@@ -167,3 +167,30 @@ func smooth(g *nn.Tensor, sigma float64) {
 		g.Data[i] = (a.Data[i] + g.Data[i] + b.Data[i]) / 3
 	}
 }
+
+// colourCov is C*C^T, with C the square root of the colour correlation of
+// ImageNet pixels used by Lucid (color_correlation_svd_sqrt, rows
+// (0.26,0.09,0.02), (0.27,0,-0.05), (0.27,-0.09,0.03)). Ascending in the
+// decorrelated colour space y of x = C*y moves x by C*C^T times the
+// gradient: mostly along the luminance, a little along natural colour
+// differences.
+var colourCov = [3][3]float32{
+	{0.0761, 0.0692, 0.0627},
+	{0.0692, 0.0754, 0.0714},
+	{0.0627, 0.0714, 0.0819},
+}
+
+// decorrelate multiplies the colour vector of every pixel of g by
+// colourCov. A zero gradient stays exactly zero.
+func decorrelate(g *nn.Tensor) {
+	plane := g.Shape[2] * g.Shape[3]
+	for n := range g.Shape[0] {
+		d := g.Data[n*3*plane : (n+1)*3*plane]
+		for i := range plane {
+			r, gg, b := d[i], d[plane+i], d[2*plane+i]
+			for c := range 3 {
+				d[c*plane+i] = colourCov[c][0]*r + colourCov[c][1]*gg + colourCov[c][2]*b
+			}
+		}
+	}
+}
