@@ -18,7 +18,7 @@ func DefaultChannelConfig() Config {
 	c.Steps = 20
 	c.Octaves = 4
 	c.OctaveScale = 1.4
-	c.LR = 0.08
+	c.LR = 0.1
 	c.Jitter = 8
 	c.Smooth = 1
 	return c
@@ -26,7 +26,7 @@ func DefaultChannelConfig() Config {
 
 // NoiseStd is the standard deviation, in pixel values (range [0,1]), of the
 // noise around mid-gray that Channel starts from.
-const NoiseStd = 0.1
+const NoiseStd = 0.02
 
 // Noise returns a size x size image of mid-gray plus Gaussian noise of
 // standard deviation NoiseStd, as a normalised [1,3,size,size] tensor; the

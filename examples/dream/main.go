@@ -71,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", -1, fmt.Sprintf("step size in standard deviations of the normalised image (default %v for dream, %v for channels)", def.LR, chDef.LR))
 	jitter := fs.Int("jitter", -1, fmt.Sprintf("largest random shift in pixels, 0 for none (default %d for dream, %d for channels)", def.Jitter, chDef.Jitter))
 	smooth := fs.Float64("smooth", -1, fmt.Sprintf("Gaussian blur of the gradient, sigma in pixels, 0 for none (default %v for dream, %v for channels)", def.Smooth, chDef.Smooth))
+	decorrelate := fs.Bool("decorrelate", def.Decorrelate, "precondition the gradient with natural-image colour correlations (less colour noise)")
 	tile := fs.Int("tile-size", def.TileSize, "largest side given to the network at once (0: never tile)")
 	seed := fs.Uint64("seed", def.Seed, "random seed (jitter, and the noise of -mode channels)")
 	size := fs.Int("size", 224, "dream: shorter side resized to this, then centre-cropped square (0: keep the photo's size); channels: tile side")
@@ -124,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *smooth >= 0 {
 		cfg.Smooth = *smooth
 	}
-	cfg.OctaveScale, cfg.TileSize, cfg.Seed = *scale, *tile, *seed
+	cfg.OctaveScale, cfg.TileSize, cfg.Seed, cfg.Decorrelate = *scale, *tile, *seed, *decorrelate
 	if *size < 0 || (*mode == "channels" && *size == 0) {
 		return fmt.Errorf("-size %d: must be positive (or 0 to keep the photo's size in dream mode)", *size)
 	}
