@@ -7,8 +7,10 @@
 // tap's output ("layer3", "layer2.1.bn2", ...), of one channel or of a set
 // of channels. Each step adds LR * g / (mean|g| + Eps) to the normalised
 // image (a zero gradient leaves the image unchanged and is reported; a NaN
-// is an error), after a random circular shift (jitter) and a Gaussian
-// smoothing of the gradient, and clips to the valid pixel range. The image
+// is an error), after a random circular shift (jitter), a Gaussian
+// smoothing of the gradient and (Config.Decorrelate) its preconditioning
+// by natural-image colour correlations, and clips to the valid pixel range
+// of the un-normalised image. The image
 // is processed over an octave pyramid, smallest first, the dreamed detail
 // re-injected at the exact stored size of each larger octave; octaves
 // larger than Config.TileSize are processed in tiles. A run is
