@@ -81,21 +81,21 @@ func bnStats(x, runningMean, runningVar *Tensor, ch int, cfg BatchNormConfig, me
 	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	count := n * plane
 	if cfg.Training {
-		var s float64
+		// Two passes: a shift estimate (the first plane's mean, so that a
+		// large offset cancels before any squaring), then the sums of the
+		// deviations and their squares, per plane in float32 vectors and
+		// across planes in float64.
+		shift, _ := vecSumDev(x.Data[ch*plane:(ch+1)*plane], 0)
+		shift32 := float32(shift / float64(plane))
+		var s, ss float64
 		for i := 0; i < n; i++ {
-			for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
-				s += float64(v)
-			}
+			a, b := vecSumDev(x.Data[(i*c+ch)*plane:(i*c+ch+1)*plane], shift32)
+			s += a
+			ss += b
 		}
-		mu := s / float64(count)
-		var ss float64
-		for i := 0; i < n; i++ {
-			for _, v := range x.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
-				d := float64(v) - mu
-				ss += d * d
-			}
-		}
-		varB := ss / float64(count)
+		d := s / float64(count)
+		mu := float64(shift32) + d
+		varB := max(0, ss/float64(count)-d*d)
 		mean[ch] = float32(mu)
 		invStd[ch] = float32(1 / math.Sqrt(varB+cfg.Eps))
 		if runningMean != nil {
@@ -131,12 +131,11 @@ func bnBackwardChannel(x, weight *Tensor, mean, invStd []float32, training bool,
 	mu, is := mean[ch], invStd[ch]
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * plane
-		g := gy.Data[off : off+plane]
-		for j, v := range x.Data[off : off+plane] {
-			sumGy += float64(g[j])
-			sumGyXhat += float64(g[j]) * float64((v-mu)*is)
-		}
+		sg, sgd := vecDotDev(gy.Data[off:off+plane], x.Data[off:off+plane], mu)
+		sumGy += sg
+		sumGyXhat += sgd
 	}
+	sumGyXhat *= float64(is)
 	if gW != nil {
 		gW.Data[ch] += float32(sumGyXhat)
 	}
@@ -160,9 +159,8 @@ func bnBackwardChannel(x, weight *Tensor, mean, invStd []float32, training bool,
 			vecAxpy(dst, g, k)
 			continue
 		}
-		for j, v := range x.Data[off : off+plane] {
-			xhat := (v - mu) * is
-			dst[j] += k * (g[j] - mGy - xhat*mGyXhat)
-		}
+		// k*(g - mGy - (x-mu)*is*mGyXhat) = k*g + b*x + (b*(-mu) - k*mGy)
+		b := -k * is * mGyXhat
+		vecAxpby(dst, g, x.Data[off:off+plane], k, b, -b*mu-k*mGy)
 	}
 }

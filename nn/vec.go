@@ -85,3 +85,50 @@ func vecReluGrad(g, gy, y []float32) {
 		}
 	}
 }
+
+// vecSumDev returns sum(x - mu) and sum((x - mu)^2), in float64. The
+// vector loop sums in float32 lanes, fine for the plane-sized runs of
+// BatchNorm (the caller adds runs up in float64).
+func vecSumDev(x []float32, mu float32) (s, ss float64) {
+	done := 0
+	if useVec && len(x) >= 8 {
+		done = len(x) &^ 7
+		a, b := sumDevAVX(&x[0], done, mu)
+		s, ss = float64(a), float64(b)
+	}
+	for _, v := range x[done:] {
+		d := float64(v - mu)
+		s += d
+		ss += d * d
+	}
+	return s, ss
+}
+
+// vecDotDev returns sum(g) and sum(g * (x - mu)), in float64.
+func vecDotDev(g, x []float32, mu float32) (sg, sgd float64) {
+	x = x[:len(g)]
+	done := 0
+	if useVec && len(g) >= 8 {
+		done = len(g) &^ 7
+		a, b := dotDevAVX(&g[0], &x[0], done, mu)
+		sg, sgd = float64(a), float64(b)
+	}
+	for i := done; i < len(g); i++ {
+		sg += float64(g[i])
+		sgd += float64(g[i]) * float64(x[i]-mu)
+	}
+	return sg, sgd
+}
+
+// vecAxpby adds a*g + b*x + c to dst.
+func vecAxpby(dst, g, x []float32, a, b, c float32) {
+	g, x = g[:len(dst)], x[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		axpbyAVX(&dst[0], &g[0], &x[0], done, a, b, c)
+	}
+	for i := done; i < len(dst); i++ {
+		dst[i] += a*g[i] + b*x[i] + c
+	}
+}

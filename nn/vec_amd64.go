@@ -24,3 +24,12 @@ func axpyAVX(dst, src *float32, n int, a float32)
 
 //go:noescape
 func reluGradAVX(gx, gy, y *float32, n int)
+
+//go:noescape
+func sumDevAVX(x *float32, n int, mu float32) (s, ss float32)
+
+//go:noescape
+func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32)
+
+//go:noescape
+func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32)

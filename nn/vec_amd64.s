@@ -194,3 +194,138 @@ rg8:
 rgdone:
 	VZEROUPPER
 	RET
+
+// func sumDevAVX(x *float32, n int, mu float32) (s, ss float32)
+// s = sum(x - mu), ss = sum((x - mu)^2), in 8 lanes x 2 accumulators.
+TEXT ·sumDevAVX(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mu+16(FP), Y15
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	CMPQ         CX, $16
+	JLT          sd8
+sd16:
+	VMOVUPS     (SI), Y4
+	VMOVUPS     32(SI), Y5
+	VSUBPS      Y15, Y4, Y4
+	VSUBPS      Y15, Y5, Y5
+	VADDPS      Y4, Y0, Y0
+	VADDPS      Y5, Y1, Y1
+	VFMADD231PS Y4, Y4, Y2
+	VFMADD231PS Y5, Y5, Y3
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	CMPQ        CX, $16
+	JGE         sd16
+sd8:
+	TESTQ       CX, CX
+	JZ          sddone
+	VMOVUPS     (SI), Y4
+	VSUBPS      Y15, Y4, Y4
+	VADDPS      Y4, Y0, Y0
+	VFMADD231PS Y4, Y4, Y2
+	ADDQ        $32, SI
+	SUBQ        $8, CX
+	JMP         sd8
+sddone:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VEXTRACTF128 $1, Y2, X3
+	VADDPS       X3, X2, X2
+	VHADDPS      X2, X2, X2
+	VHADDPS      X2, X2, X2
+	MOVSS        X0, s+24(FP)
+	MOVSS        X2, ss+28(FP)
+	VZEROUPPER
+	RET
+
+// func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32)
+// sg = sum(g), sgd = sum(g * (x - mu)).
+TEXT ·dotDevAVX(SB), NOSPLIT, $0-40
+	MOVQ         gy+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS mu+24(FP), Y15
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	CMPQ         CX, $16
+	JLT          dd8
+dd16:
+	VMOVUPS     (SI), Y4
+	VMOVUPS     32(SI), Y5
+	VMOVUPS     (DI), Y6
+	VMOVUPS     32(DI), Y7
+	VSUBPS      Y15, Y4, Y4
+	VSUBPS      Y15, Y5, Y5
+	VADDPS      Y6, Y0, Y0
+	VADDPS      Y7, Y1, Y1
+	VFMADD231PS Y4, Y6, Y2
+	VFMADD231PS Y5, Y7, Y3
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	CMPQ        CX, $16
+	JGE         dd16
+dd8:
+	TESTQ       CX, CX
+	JZ          dddone
+	VMOVUPS     (SI), Y4
+	VMOVUPS     (DI), Y6
+	VSUBPS      Y15, Y4, Y4
+	VADDPS      Y6, Y0, Y0
+	VFMADD231PS Y4, Y6, Y2
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         dd8
+dddone:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VEXTRACTF128 $1, Y2, X3
+	VADDPS       X3, X2, X2
+	VHADDPS      X2, X2, X2
+	VHADDPS      X2, X2, X2
+	MOVSS        X0, sg+32(FP)
+	MOVSS        X2, sgd+36(FP)
+	VZEROUPPER
+	RET
+
+// func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32)
+// dst += a*g + b*x + c.
+TEXT ·axpbyAVX(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         gy+8(FP), DX
+	MOVQ         x+16(FP), SI
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y13
+	VBROADCASTSS b+36(FP), Y14
+	VBROADCASTSS c+40(FP), Y15
+ab8:
+	TESTQ       CX, CX
+	JZ          abdone
+	VMOVUPS     (DI), Y0
+	VADDPS      Y15, Y0, Y0
+	VFMADD231PS (DX), Y13, Y0
+	VFMADD231PS (SI), Y14, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         ab8
+abdone:
+	VZEROUPPER
+	RET

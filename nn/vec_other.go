@@ -12,5 +12,10 @@ func addAVX(dst, a, b *float32, n int) { panic("nn: no AVX2 in this build") }
 func affineAVX(dst, src *float32, n int, scale, shift float32, relu bool) {
 	panic("nn: no AVX2 in this build")
 }
-func axpyAVX(dst, src *float32, n int, a float32) { panic("nn: no AVX2 in this build") }
-func reluGradAVX(gx, gy, y *float32, n int)       { panic("nn: no AVX2 in this build") }
+func axpyAVX(dst, src *float32, n int, a float32)             { panic("nn: no AVX2 in this build") }
+func reluGradAVX(gx, gy, y *float32, n int)                   { panic("nn: no AVX2 in this build") }
+func sumDevAVX(x *float32, n int, mu float32) (s, ss float32) { panic("nn: no AVX2 in this build") }
+func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32) {
+	panic("nn: no AVX2 in this build")
+}
+func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32) { panic("nn: no AVX2 in this build") }

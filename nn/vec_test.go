@@ -124,3 +124,74 @@ func TestMaxPool2dFastMatchesIndices(t *testing.T) {
 		}
 	}
 }
+
+// The BatchNorm reductions and update against float64 loops.
+func TestVecBatchNormLoops(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 15, 16, 17, 100, 3136} {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		x, g, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = 100 + float32(rng.NormFloat64())
+			g[i] = float32(rng.NormFloat64())
+			dst[i] = float32(rng.NormFloat64())
+		}
+		const mu = 100.25
+		var s, ss, sg, sgd float64
+		for i := range x {
+			d := float64(x[i]) - mu
+			s += d
+			ss += d * d
+			sg += float64(g[i])
+			sgd += float64(g[i]) * d
+		}
+		tol := 1e-5 * float64(n)
+		gotS, gotSS := vecSumDev(x, mu)
+		assert.InDelta(t, s, gotS, tol, "n=%d sum", n)
+		assert.InDelta(t, ss, gotSS, tol, "n=%d sum of squares", n)
+		gotSG, gotSGD := vecDotDev(g, x, mu)
+		assert.InDelta(t, sg, gotSG, tol, "n=%d sum g", n)
+		assert.InDelta(t, sgd, gotSGD, tol, "n=%d sum g*(x-mu)", n)
+		want := make([]float64, n)
+		for i := range dst {
+			want[i] = float64(dst[i]) + 0.5*float64(g[i]) - 0.25*float64(x[i]) + 3
+		}
+		vecAxpby(dst, g, x, 0.5, -0.25, 3)
+		for i := range dst {
+			require.InDelta(t, want[i], float64(dst[i]), 1e-4, "n=%d axpby[%d]", n, i)
+		}
+	}
+}
+
+// Training-mode BatchNorm on values with a large common offset: the
+// shifted two-pass statistics keep the normalised output exact to float32
+// precision, as a float64 computation gives it.
+func TestBatchNormLargeOffset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := New(4, 2, 9, 7)
+	for i := range x.Data {
+		x.Data[i] = 1e4 + float32(rng.NormFloat64())
+	}
+	y := BatchNorm2d(x, nil, nil, nil, nil, BatchNormConfig{Training: true, Eps: 1e-5})
+	plane := 9 * 7
+	for ch := 0; ch < 2; ch++ {
+		var s, ss float64
+		for i := 0; i < 4; i++ {
+			for _, v := range x.Data[(i*2+ch)*plane : (i*2+ch+1)*plane] {
+				s += float64(v)
+			}
+		}
+		mu := s / float64(4*plane)
+		for i := 0; i < 4; i++ {
+			for _, v := range x.Data[(i*2+ch)*plane : (i*2+ch+1)*plane] {
+				ss += (float64(v) - mu) * (float64(v) - mu)
+			}
+		}
+		inv := 1 / math.Sqrt(ss/float64(4*plane)+1e-5)
+		for i := 0; i < 4; i++ {
+			for j, v := range x.Data[(i*2+ch)*plane : (i*2+ch+1)*plane] {
+				want := (float64(v) - mu) * inv
+				require.InDelta(t, want, float64(y.Data[(i*2+ch)*plane+j]), 2e-3, "ch %d", ch)
+			}
+		}
+	}
+}
