@@ -68,6 +68,7 @@ func Evaluate(ctx context.Context, m *resnet.ResNet, l *dataset.Loader) (*Evalua
 
 // ClassStats is the validation score of one class.
 type ClassStats struct {
+	// Class is the class name.
 	Class string `json:"class"`
 	// Precision is the fraction of images predicted as this class that
 	// are of it (0 when none is predicted as it).

@@ -79,9 +79,11 @@ func (p *Predictor) Preprocess() dataset.Pipeline { return p.pipeline }
 
 // ClassProb is one class and its probability.
 type ClassProb struct {
-	Class string  `json:"class"`
-	Index int     `json:"index"`
-	Prob  float32 `json:"prob"`
+	// Class is the class name and Index its label.
+	Class string `json:"class"`
+	Index int    `json:"index"`
+	// Prob is the softmax probability, in [0, 1].
+	Prob float32 `json:"prob"`
 }
 
 // Prediction is the classification of one image.

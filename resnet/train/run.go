@@ -31,6 +31,8 @@ type NonFiniteError struct {
 	Checkpoint string
 }
 
+// Error says where the run stopped, what was not finite and where the last
+// good checkpoint is.
 func (e *NonFiniteError) Error() string {
 	what := fmt.Sprintf("loss is %v", e.Value)
 	if e.What != "loss" {
