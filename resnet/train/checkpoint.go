@@ -140,6 +140,12 @@ func mergeResume(saved, cfg Config) (Config, []string) {
 	ignore("seed", cfg.Seed, saved.Seed, cfg.Seed != 0)
 	ignore("freeze-backbone", cfg.FreezeBackbone, saved.FreezeBackbone, cfg.FreezeBackbone)
 	ignore("label smoothing", cfg.LabelSmoothing, saved.LabelSmoothing, cfg.LabelSmoothing != 0)
+	ignore("clip norm", cfg.ClipNorm, saved.ClipNorm, cfg.ClipNorm != 0)
+	ignore("weight decay", cfg.WeightDecay, saved.WeightDecay, cfg.WeightDecay != 0)
+	ignore("backbone LR scale", cfg.BackboneLRScale, saved.BackboneLRScale, cfg.BackboneLRScale != 0)
+	ignore("BatchNorm mode", cfg.FreezeBN, saved.FreezeBN, cfg.FreezeBN != BNAuto)
+	ignore("val fraction", cfg.ValFraction, saved.ValFraction, cfg.ValFraction != 0)
+	ignore("drop-last", cfg.DropLast, saved.DropLast, cfg.DropLast)
 
 	out := saved
 	if cfg.Data != "" {

@@ -210,6 +210,16 @@ func TestResumeErrors(t *testing.T) {
 	_, err := Run(context.Background(), cfg, nil)
 	require.NoError(t, err)
 
+	// Settings given on resume that the run fixed are reported, not used.
+	var log bytes.Buffer
+	more, err := Run(context.Background(), Config{Resume: cfg.Out, Out: t.TempDir(), Epochs: 2, LR: 0.3, ClipNorm: 2, Seed: 9}, &log)
+	require.NoError(t, err)
+	assert.Contains(t, log.String(), "resume: learning rate 0.3 ignored; the run's 0.05 is used")
+	assert.Contains(t, log.String(), "resume: clip norm 2 ignored; the run's 0 is used")
+	assert.Contains(t, log.String(), "resume: seed 9 ignored; the run's 7 is used")
+	assert.Equal(t, 0.05, more.Config.LR)
+	assert.Len(t, more.Epochs, 2)
+
 	other := writeSynth(t, t.TempDir(), 3, 1)
 	require.NoError(t, os.Rename(filepath.Join(other, "train", "red"), filepath.Join(other, "train", "yellow")))
 	require.NoError(t, os.Rename(filepath.Join(other, "val", "red"), filepath.Join(other, "val", "yellow")))
