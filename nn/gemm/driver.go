@@ -81,7 +81,10 @@ func (w *workspace) run(p *problem) {
 }
 
 // macroKernel multiplies the mc x kc block of A at (ic, pc) by the packed
-// kc x nc block of B into C at (ic, jc), tile by tile.
+// kc x nc block of B into C at (ic, jc), tile by tile: each packed B
+// sliver (kc x 16, 16 KB at kc = 256) stays in L1 while all the A slivers
+// of the block stream past it from L2, which moves 24 bytes of A per
+// depth step instead of 64 bytes of B.
 func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta float32) {
 	kern, c, ldc, alpha := p.kern.fn, p.c, p.ldc, p.alpha
 	off := ic*ldc + jc
@@ -100,12 +103,12 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 			return w.a, 1, mr
 		}
 	}
-	for ir := 0; ir < mc; ir += mr {
-		ap, rsa, csa := sliver(ir)
-		rows := min(mr, mc-ir)
-		for jr := 0; jr < nc; jr += nr {
-			bp := w.b[jr*kc:]
-			cols := min(nr, nc-jr)
+	for jr := 0; jr < nc; jr += nr {
+		bp := w.b[jr*kc:]
+		cols := min(nr, nc-jr)
+		for ir := 0; ir < mc; ir += mr {
+			ap, rsa, csa := sliver(ir)
+			rows := min(mr, mc-ir)
 			ci := off + ir*ldc + jr
 			if narrow && jr == lastJ {
 				pairStart := ir%(2*mr) == 0 && ir+2*mr <= mc
