@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 )
 
 // PlotCurves draws the training curves of a run: loss per epoch on the
@@ -23,7 +24,7 @@ func PlotCurves(epochs []EpochStats) image.Image {
 		trA = append(trA, 100*e.TrainAccuracy)
 		vaA = append(vaA, 100*e.ValAccuracy)
 	}
-	lo, hi := niceRange(append(append([]float64(nil), trL...), vaL...), 0, math.NaN())
+	lo, hi := niceRange(capOutliers(append(append([]float64(nil), trL...), vaL...)), 0, math.NaN())
 	panel(img, image.Rect(60, 40, w/2-20, h-60), "loss (cross-entropy)", lo, hi, trL, vaL)
 	panel(img, image.Rect(w/2+60, 40, w-20, h-60), "accuracy (%)", 0, 100, trA, vaA)
 
@@ -86,12 +87,41 @@ func panel(img *image.RGBA, r image.Rectangle, title string, lo, hi float64, tra
 				continue
 			}
 			p := image.Pt(xOf(i), yOf(v))
+			if v > hi { // off the scale: drawn at the top, with its value
+				drawText(img, p.X+6, p.Y, fmt.Sprintf("%.3g", v), s.c)
+			}
 			if i > 0 && !math.IsNaN(s.v[i-1]) && !math.IsInf(s.v[i-1], 0) {
 				drawLine(img, image.Pt(xOf(i-1), yOf(s.v[i-1])), p, 2, s.c)
 			}
 			fillRect(img, image.Rect(p.X-3, p.Y-3, p.X+4, p.Y+4), s.c)
 		}
 	}
+}
+
+// capOutliers returns v with values above four times the median of its
+// finite values replaced by that bound, so that one huge loss (the
+// validation loss of a first epoch from scratch, with BatchNorm statistics
+// not settled yet) does not flatten the rest of the curve.
+func capOutliers(v []float64) []float64 {
+	var finite []float64
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			finite = append(finite, x)
+		}
+	}
+	if len(finite) < 3 {
+		return v
+	}
+	slices.Sort(finite)
+	bound := 4 * finite[len(finite)/2]
+	if bound <= 0 {
+		return v
+	}
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Min(x, bound)
+	}
+	return out
 }
 
 // niceRange returns a y range covering the finite values of v, starting at

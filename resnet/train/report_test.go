@@ -154,3 +154,24 @@ func TestPlotCurves(t *testing.T) {
 	assert.Greater(t, count([4]uint32{uint32(colVal.R), uint32(colVal.G), uint32(colVal.B), 255}), 50)
 	assert.NotNil(t, PlotCurves(nil))
 }
+
+func TestCapOutliers(t *testing.T) {
+	nan := math.NaN()
+	for _, tc := range []struct {
+		v, want []float64
+	}{
+		{[]float64{78, 2, 1.5, 1.2}, []float64{8, 2, 1.5, 1.2}}, // median of 4 values: the upper middle, 2
+		{[]float64{3, 2, 1}, []float64{3, 2, 1}},
+		{[]float64{50, 1}, []float64{50, 1}}, // too few to tell
+		{[]float64{nan, 9, 1, 1, 1}, []float64{4, 4, 1, 1, 1}},
+	} {
+		got := capOutliers(tc.v)
+		for i := range got {
+			if math.IsNaN(tc.v[i]) {
+				assert.True(t, math.IsNaN(got[i]))
+				continue
+			}
+			assert.Equal(t, tc.want[i], got[i], "%v", tc.v)
+		}
+	}
+}
