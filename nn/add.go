@@ -13,15 +13,17 @@ func Add(a, b *Tensor) *Tensor {
 	parallelFor(len(a.Data), elementGrain, func(lo, hi int) {
 		vecAdd(y.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi])
 	})
-	record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
-		for _, g := range gx {
-			if g != nil {
-				parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
-					axpy(g.Data[lo:hi], gy.Data[lo:hi])
-				})
+	if anyTracked(a, b) {
+		record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
+			for _, g := range gx {
+				if g != nil {
+					parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
+						axpy(g.Data[lo:hi], gy.Data[lo:hi])
+					})
+				}
 			}
-		}
-	})
+		})
+	}
 	return y
 }
 

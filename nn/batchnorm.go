@@ -69,9 +69,11 @@ func BatchNorm2d(x, weight, bias, runningMean, runningVar *Tensor, cfg BatchNorm
 		}
 	})
 	training := cfg.Training
-	record(y, "BatchNorm2d", []*Tensor{x, weight, bias}, func(gy *Tensor, gx []*Tensor) {
-		batchNormBackward(x, weight, mean, invStd, training, gy, gx)
-	})
+	if anyTracked(x, weight, bias) {
+		record(y, "BatchNorm2d", []*Tensor{x, weight, bias}, func(gy *Tensor, gx []*Tensor) {
+			batchNormBackward(x, weight, mean, invStd, training, gy, gx)
+		})
+	}
 	return y
 }
 

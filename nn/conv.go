@@ -114,8 +114,9 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 			}
 		})
 	}
-	inputs := []*Tensor{x, w, b}
-	record(y, "Conv2d", inputs, func(gy *Tensor, gx []*Tensor) { conv2dBackward(x, w, g, gy, gx) })
+	if anyTracked(x, w, b) {
+		record(y, "Conv2d", []*Tensor{x, w, b}, func(gy *Tensor, gx []*Tensor) { conv2dBackward(x, w, g, gy, gx) })
+	}
 	return y
 }
 

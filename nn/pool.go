@@ -54,13 +54,15 @@ func MaxPool2d(x *Tensor, cfg PoolConfig) *Tensor {
 		}
 		putScratch(rowMax)
 	})
-	record(y, "MaxPool2d", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-		parallelFor(n*c, grain, func(lo, hi int) {
-			for p := lo; p < hi; p++ {
-				maxPoolPlaneBackward(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], gy.Data[p*oh*ow:(p+1)*oh*ow], gx[0].Data[p*h*w:(p+1)*h*w])
-			}
+	if anyTracked(x) {
+		record(y, "MaxPool2d", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+			parallelFor(n*c, grain, func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					maxPoolPlaneBackward(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], gy.Data[p*oh*ow:(p+1)*oh*ow], gx[0].Data[p*h*w:(p+1)*h*w])
+				}
+			})
 		})
-	})
+	}
 	return y
 }
 

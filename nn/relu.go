@@ -9,11 +9,13 @@ func ReLU(x *Tensor) *Tensor {
 	parallelFor(len(x.Data), elementGrain, func(lo, hi int) {
 		vecRelu(y.Data[lo:hi], x.Data[lo:hi])
 	})
-	record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-		g := gx[0].Data
-		parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
-			vecReluGrad(g[lo:hi], gy.Data[lo:hi], y.Data[lo:hi])
+	if anyTracked(x) {
+		record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
+			g := gx[0].Data
+			parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
+				vecReluGrad(g[lo:hi], gy.Data[lo:hi], y.Data[lo:hi])
+			})
 		})
-	})
+	}
 	return y
 }
