@@ -138,6 +138,14 @@ func (g convGeom) tiling() (rowsPer, imgsPer, count int) {
 	target := max(96, tileBytes/(4*g.colsK))
 	if plane > target {
 		rowsPer = max(1, target/g.ow)
+		// Prefer tiles of whole 16-column kernel slivers (2 rows of 56,
+		// 4 of 28): a ragged last sliver runs on the slower edge path.
+		for r := 1; r <= 16 && r <= rowsPer; r++ {
+			if r*g.ow%16 == 0 {
+				rowsPer = rowsPer / r * r
+				break
+			}
+		}
 		return rowsPer, 1, g.n * g.cfg.Groups * ((g.oh + rowsPer - 1) / rowsPer)
 	}
 	imgsPer = max(1, target/plane)
