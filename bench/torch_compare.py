@@ -12,7 +12,10 @@ Workloads match bench/resnet_bench_test.go: ResNet18 at 224 px, 1000 classes,
 random weights, two threads; eval forward (no grad) at batch 1 and 8; a
 training step (zero grads, forward, cross-entropy, backward; no optimizer
 step) at batch 16; one input-gradient call (eval, frozen weights, forward to
-layer4, backward to the input). Each figure is the median of --reps samples.
+layer4, backward to the input). Each PyTorch figure is the median of --reps
+samples, each the mean time per call over at least a second; ours is the
+median of --count go test runs. Every sample starts once the CPUs are nearly
+idle (waiting at most a minute): other work on a shared machine skews both.
 Ratios are ours over PyTorch's for speeds, theirs over ours for times and memory:
 above 1, we are better.
 """
@@ -25,14 +28,43 @@ import sys
 import time
 
 
-def median_time(fn, reps, warm=2):
+def busy_fraction(window=0.5):
+    """System-wide CPU busy fraction over window seconds, from /proc/stat."""
+    def stat():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+
+    t0, i0 = stat()
+    time.sleep(window)
+    t1, i1 = stat()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(threshold=0.10, max_wait=60.0):
+    """Wait (up to max_wait s) until other work leaves the CPUs nearly idle."""
+    t0 = time.time()
+    while time.time() - t0 < max_wait:
+        try:
+            if busy_fraction() < threshold:
+                return
+        except OSError:  # no /proc/stat: do not wait
+            return
+
+
+def median_time(fn, reps, warm=2, minsec=1.0):
+    """Median over reps samples of the mean time per call over >= minsec."""
     for _ in range(warm):
         fn()
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        wait_quiet()
+        fn()  # wake the thread pool after the idle wait
+        calls, t0 = 0, time.perf_counter()
+        while calls == 0 or time.perf_counter() - t0 < minsec:
+            fn()
+            calls += 1
+        times.append((time.perf_counter() - t0) / calls)
     return statistics.median(times)
 
 
@@ -93,24 +125,29 @@ def torch_train_memory():
     return float(res.stdout.strip().splitlines()[-1])
 
 
-def go_figures(benchtime, memory):
+def go_figures(benchtime, count, memory):
     pattern = "ResNet18(Eval|TrainStep$|InputGradient)"
-    cmd = ["go", "test", "-run", "X", "-bench", pattern, "-benchtime", benchtime, "./bench"]
+    cmd = ["go", "test", "-run", "X", "-bench", pattern, "-benchtime", benchtime, "-count", str(count), "./bench"]
+    wait_quiet()
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    out = {}
+    samples = {}
     for line in res.stdout.splitlines():
         def metric(unit):
             mm = re.search(r"([\d.]+) " + re.escape(unit), line)
             return float(mm.group(1)) if mm else None
 
+        key, unit = None, None
         if line.startswith("BenchmarkResNet18Eval/batch1_"):
-            out["eval b1 images/s"] = metric("images/s")
+            key, unit = "eval b1 images/s", "images/s"
         elif line.startswith("BenchmarkResNet18Eval/batch8_"):
-            out["eval b8 images/s"] = metric("images/s")
+            key, unit = "eval b8 images/s", "images/s"
         elif line.startswith("BenchmarkResNet18TrainStep-") or line.startswith("BenchmarkResNet18TrainStep "):
-            out["train b16 images/s"] = metric("images/s")
+            key, unit = "train b16 images/s", "images/s"
         elif line.startswith("BenchmarkResNet18InputGradient"):
-            out["input-grad ms/call"] = metric("ms/call")
+            key, unit = "input-grad ms/call", "ms/call"
+        if key and metric(unit) is not None:
+            samples.setdefault(key, []).append(metric(unit))
+    out = {k: statistics.median(v) for k, v in samples.items()}
     if memory:
         cmd = ["go", "test", "-run", "X", "-bench", "ResNet18TrainStepMemory", "-benchtime", "3x", "./bench"]
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -124,6 +161,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--benchtime", default="5x", help="go test -benchtime for our side")
+    ap.add_argument("--count", type=int, default=3, help="go test -count; the median is reported")
     ap.add_argument("--no-go", action="store_true", help="PyTorch figures only")
     ap.add_argument("--memory", action="store_true", help="also peak memory of a b32 training step")
     a = ap.parse_args()
@@ -131,7 +169,7 @@ def main():
     theirs = torch_figures(a.reps)
     if a.memory:
         theirs["train b32 peak MiB"] = torch_train_memory()
-    ours = {} if a.no_go else go_figures(a.benchtime, a.memory)
+    ours = {} if a.no_go else go_figures(a.benchtime, a.count, a.memory)
 
     print("%-22s %12s %12s %8s" % ("workload", "PyTorch", "Seedling", "ratio"))
     for k, v in theirs.items():
