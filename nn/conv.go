@@ -462,6 +462,10 @@ func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
 // run, so that no per-element test is left in the loop.
 func im2colChannel(xc []float32, g convGeom, col []float32, ld, oi0, oi1 int) {
 	c := g.cfg
+	if g.isSameStride1() {
+		im2colSame(xc, g, col, ld, oi0, oi1)
+		return
+	}
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
 			row := col[(ki*g.kw+kj)*ld:]
@@ -508,6 +512,10 @@ func validRange(iw, stride, w, ow int) (lo, hi int) {
 // windows accumulate.
 func col2imChannel(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
 	c := g.cfg
+	if g.isSameStride1() {
+		col2imSame(col, g, gc, ld, oi0, oi1)
+		return
+	}
 	for ki := 0; ki < g.kh; ki++ {
 		for kj := 0; kj < g.kw; kj++ {
 			row := col[(ki*g.kw+kj)*ld:]
@@ -533,6 +541,79 @@ func col2imChannel(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
 					dst += c.StrideW
 				}
 			}
+		}
+	}
+}
+
+// isSameStride1 reports a stride-1, undilated conv whose output has the
+// input's size (3x3 with padding 1, say). Each row of its column matrix is
+// then the input plane shifted by s = (ki-padH)*w + (kj-padW) elements,
+// with the positions that fall outside the image set to 0.
+func (g convGeom) isSameStride1() bool {
+	c := g.cfg
+	return c.StrideH == 1 && c.StrideW == 1 && c.DilationH == 1 && c.DilationW == 1 && g.oh == g.h && g.ow == g.w
+}
+
+// im2colSame is im2colChannel for isSameStride1 convs: one copy of the
+// shifted plane per kernel tap, clipped to the tile's rows, then the
+// columns the shift wrapped around to the neighbouring row set to 0 (out
+// of image rows are outside the copied range or in those columns).
+func im2colSame(xc []float32, g convGeom, col []float32, ld, oi0, oi1 int) {
+	plane := g.h * g.w
+	lo, hi := oi0*g.ow, oi1*g.ow
+	for ki := 0; ki < g.kh; ki++ {
+		for kj := 0; kj < g.kw; kj++ {
+			row := col[(ki*g.kw+kj)*ld:][:hi-lo]
+			sw := kj - g.cfg.PadW
+			s := (ki-g.cfg.PadH)*g.w + sw
+			a, b := max(lo, -s), min(hi, plane-s)
+			if a >= b {
+				clear(row)
+				continue
+			}
+			clear(row[:a-lo])
+			copy(row[a-lo:b-lo], xc[a+s:b+s])
+			clear(row[b-lo:])
+			zeroWrapped(row, g.ow, sw)
+		}
+	}
+}
+
+// zeroWrapped sets to 0 the columns of each ow-wide row of row whose input
+// column is outside the image after a horizontal shift sw.
+func zeroWrapped(row []float32, ow, sw int) {
+	if sw == 0 {
+		return
+	}
+	j0, j1 := 0, -sw // sw < 0: the first -sw columns
+	if sw > 0 {
+		j0, j1 = ow-sw, ow
+	}
+	j0, j1 = max(j0, 0), min(j1, ow)
+	for r := 0; r+ow <= len(row); r += ow {
+		for j := j0; j < j1; j++ {
+			row[r+j] = 0
+		}
+	}
+}
+
+// col2imSame is col2imChannel for isSameStride1 convs: the adjoint of
+// im2colSame, one vector add per kernel tap after zeroing (in the scratch
+// column matrix) the wrapped columns, which belong to no input element.
+func col2imSame(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
+	plane := g.h * g.w
+	lo, hi := oi0*g.ow, oi1*g.ow
+	for ki := 0; ki < g.kh; ki++ {
+		for kj := 0; kj < g.kw; kj++ {
+			row := col[(ki*g.kw+kj)*ld:][:hi-lo]
+			sw := kj - g.cfg.PadW
+			s := (ki-g.cfg.PadH)*g.w + sw
+			a, b := max(lo, -s), min(hi, plane-s)
+			if a >= b {
+				continue
+			}
+			zeroWrapped(row, g.ow, sw)
+			vecAxpy(gc[a+s:b+s], row[a-lo:b-lo], 1)
 		}
 	}
 }

@@ -64,6 +64,9 @@ func TestConv2dForwardPaths(t *testing.T) {
 		{"image tiles", []int{21, 64, 6, 6}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), true, true},
 		{"image tiles 1x1 stride2", []int{80, 300, 7, 7}, []int{5, 300, 1, 1}, Conv2dOptions(2, 0, 1, 1), true, true},
 		{"chunked (few tiles)", []int{1, 64, 7, 7}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), false, true},
+		{"same 5x5 pad2 row tiles", []int{2, 16, 33, 47}, []int{3, 16, 5, 5}, Conv2dOptions(1, 2, 1, 1), true, false},
+		{"same 1x3 chunked", []int{1, 2, 5, 9}, []int{2, 2, 1, 3}, ConvConfig{PadW: 1}, false, true},
+		{"same 3x1 image tiles", []int{40, 600, 4, 3}, []int{2, 600, 3, 1}, ConvConfig{PadH: 1}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +114,8 @@ func TestConv2dBackwardTiled(t *testing.T) {
 		{"pointwise", []int{4, 600, 20, 20}, []int{3, 600, 1, 1}, ConvConfig{}},
 		{"1x1 stride2", []int{4, 64, 56, 56}, []int{8, 64, 1, 1}, Conv2dOptions(2, 0, 1, 1)},
 		{"groups dilation", []int{2, 12, 50, 30}, []int{6, 4, 3, 3}, Conv2dOptions(1, 2, 2, 3)},
+		{"same 5x5 pad2", []int{4, 16, 33, 47}, []int{3, 16, 5, 5}, Conv2dOptions(1, 2, 1, 1)},
+		{"same 1x3", []int{4, 2, 200, 100}, []int{2, 2, 1, 3}, ConvConfig{PadW: 1}},
 	}
 	grads := func(x, w, gy *Tensor, cfg ConvConfig) (gx, gw []float32) {
 		xt := FromData(x.Data, x.Shape...).RequiresGrad()
