@@ -77,7 +77,9 @@ func compute(p *problem) {
 	cl := callPool.Get().(*call)
 	tilesM, tilesN := (p.m+mr-1)/mr, (p.n+nr-1)/nr
 	cl.prob = *p
-	cl.byCols = tilesN >= tilesM
+	// Column bands as soon as there are two per thread: a row band packs
+	// all of B, so row bands multiply the packing by their number.
+	cl.byCols = tilesN >= tilesM || tilesN >= 2*nt
 	cl.tiles, cl.bands = tilesM, 2*nt
 	if cl.byCols {
 		cl.tiles, cl.bands = tilesN, 4*nt
