@@ -1,0 +1,239 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"path/filepath"
+
+	"github.com/seedling-ml/seedling/cam"
+	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/dream"
+	"github.com/seedling-ml/seedling/nn"
+	"github.com/seedling-ml/seedling/resnet"
+)
+
+// dreams runs DeepDream on each stage output for one validation sample
+// and puts the dreams beside the original.
+func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report, stderr io.Writer) error {
+	picks := val.Spread(1, cfg.Seed)
+	if len(picks) == 0 {
+		return fmt.Errorf("no validation images in %s", val.Root)
+	}
+	s := val.Samples[picks[0]]
+	x, err := dataset.LoadImageTensor(s.Path, cfg.DreamSize)
+	if err != nil {
+		return err
+	}
+	orig, err := cam.InputImages(x, meta.Mean, meta.Std)
+	if err != nil {
+		return err
+	}
+	panels := []image.Image{orig[0]}
+	captions := []string{"original: " + val.Classes[s.Label]}
+	for _, layer := range cfg.DreamLayers {
+		dc := dream.DefaultConfig()
+		dc.Layer, dc.Steps, dc.Octaves, dc.Seed = layer, cfg.DreamSteps, cfg.DreamOctaves, cfg.Seed
+		dc.Mean, dc.Std = meta.Mean, meta.Std
+		dc.Progress = func(p dream.Progress) {
+			fmt.Fprintf(stderr, "   %s octave %d/%d (%dx%d): objective %.3g -> %.3g\n",
+				layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
+		}
+		res, err := dream.DreamTensor(m, x, dc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", layer, err)
+		}
+		if w := res.Warning(); w != "" {
+			fmt.Fprintf(stderr, "   %s: %s\n", layer, w)
+		}
+		panels = append(panels, res.Image)
+		captions = append(captions, "dream: "+layer)
+		rep.Dreams = append(rep.Dreams, dreamStats{Layer: layer, Objective: objectiveRise(res)})
+	}
+	rep.Dream = figure{File: "dream.png", Caption: fmt.Sprintf(
+		"DeepDream of %s (%s) at %d px: gradient ascent on the mean square of each stage's output, %d octaves of %d steps. "+
+			"Stage 2 amplifies edges and textures, stage 4 whole shapes the network uses to tell the classes apart.",
+		filepath.Base(s.Path), val.Classes[s.Label], cfg.DreamSize, cfg.DreamOctaves, cfg.DreamSteps)}
+	return dataset.SavePNG(filepath.Join(cfg.Out, rep.Dream.File), dream.Figure(panels, captions))
+}
+
+// objectiveRise returns the objective at the first step of the first
+// octave and at the last step of the last one.
+func objectiveRise(r *dream.Result) [2]float32 {
+	var out [2]float32
+	if n := len(r.Octaves); n > 0 {
+		if o := r.Octaves[0].Objective; len(o) > 0 {
+			out[0] = o[0]
+		}
+		if o := r.Octaves[n-1].Objective; len(o) > 0 {
+			out[1] = o[len(o)-1]
+		}
+	}
+	return out
+}
+
+// units draws the inside of each residual unit for one validation sample:
+// its input, both convs of the mainstream, the shortcut and the output.
+func units(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report) error {
+	picks := val.Spread(1, cfg.Seed)
+	if len(picks) == 0 {
+		return fmt.Errorf("no validation images in %s", val.Root)
+	}
+	s := val.Samples[picks[0]]
+	x, err := dataset.LoadImageTensor(s.Path, cfg.DreamSize)
+	if err != nil {
+		return err
+	}
+	opts := dream.FeatureOptions{TopK: cfg.UnitChannels, Cols: 8, Mean: meta.Mean, Std: meta.Std}
+	for _, unit := range cfg.Units {
+		pic, err := dream.UnitFeatures(m, x, unit, opts)
+		if err != nil {
+			return err
+		}
+		f := figure{File: "unit-" + unit + ".png", Caption: fmt.Sprintf(
+			"Inside residual unit %s for %s (%s) at %d px: its input, the mainstream (conv1 after BN and ReLU, conv2 after BN), "+
+				"the shortcut and the output ReLU(mainstream + shortcut). Each tile is one channel normalised on its own; "+
+				"the residual panels show the same %d channels (the output's strongest), so a column compares one channel "+
+				"along the shortcut and the mainstream.",
+			unit, filepath.Base(s.Path), val.Classes[s.Label], cfg.DreamSize, cfg.UnitChannels)}
+		if err := dataset.SavePNG(filepath.Join(cfg.Out, f.File), pic); err != nil {
+			return err
+		}
+		rep.Units = append(rep.Units, f)
+	}
+	return nil
+}
+
+// cams explains validation samples with CAM and Grad-CAM on layer4 and
+// ranks them by how much of the Grad-CAM map falls on the plant.
+func cams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report) error {
+	picks := val.Spread(cfg.CAMSamples, cfg.Seed)
+	ts := make([]*nn.Tensor, len(picks))
+	shown := make([]image.Image, len(picks))
+	for i, p := range picks {
+		path := val.Samples[p].Path
+		x, err := dataset.LoadImageTensor(path, meta.InputSize)
+		if err != nil {
+			return err
+		}
+		ts[i] = x.Reshape(x.Shape[1:]...)
+		big, err := dataset.LoadImageTensor(path, cfg.DisplaySize)
+		if err != nil {
+			return err
+		}
+		pics, err := cam.InputImages(big, meta.Mean, meta.Std)
+		if err != nil {
+			return err
+		}
+		shown[i] = pics[0]
+	}
+	x, err := dataset.Stack(ts)
+	if err != nil {
+		return err
+	}
+	seen, err := cam.InputImages(x, meta.Mean, meta.Std)
+	if err != nil {
+		return err
+	}
+	byMethod := map[cam.Method]*cam.Result{}
+	for _, method := range []cam.Method{cam.CAM, cam.GradCAM} {
+		// Explain the predicted class: where the network looked for
+		// what it decided.
+		res, err := cam.Compute(m, x, cam.Options{Method: method, Layer: "layer4"})
+		if err != nil {
+			return err
+		}
+		byMethod[method] = res
+	}
+	gc := byMethod[cam.GradCAM]
+	seenImgs := make([]image.Image, len(seen))
+	for i, s := range seen {
+		seenImgs[i] = s
+	}
+	ranked, err := cam.RankByFocus(seenImgs, gc.Maps, cam.DefaultExGThreshold)
+	if err != nil {
+		return err
+	}
+	focus := make([]cam.Focus, len(picks))
+	for _, f := range ranked {
+		focus[f.Index] = f
+	}
+
+	tile := func(i int, method cam.Method) (image.Image, error) {
+		mp, err := cam.Plane(byMethod[method].Maps, i)
+		if err != nil {
+			return nil, err
+		}
+		return cam.Overlay(shown[i], mp, cam.Jet, 0.45)
+	}
+	var tiles []image.Image
+	for i, p := range picks {
+		s := val.Samples[p]
+		truth, pred := val.Classes[s.Label], meta.Classes[gc.Predicted[i]]
+		c, err := tile(i, cam.CAM)
+		if err != nil {
+			return err
+		}
+		g, err := tile(i, cam.GradCAM)
+		if err != nil {
+			return err
+		}
+		mark := "right"
+		if gc.Predicted[i] != s.Label {
+			mark = "WRONG"
+		}
+		prob := gc.Probs.Data[i*gc.Probs.Shape[1]+gc.Predicted[i]]
+		tiles = append(tiles,
+			cam.Caption(shown[i], short(truth), ""),
+			cam.Caption(c, "CAM", fmt.Sprintf("%s %s %.0f%%", mark, short(pred), 100*prob)),
+			cam.Caption(g, "Grad-CAM", fmt.Sprintf("%.0f%% on plant", 100*focus[i].OnPlant)))
+		rep.Samples = append(rep.Samples, sampleStats{
+			Path: s.Path, True: truth, Predicted: pred, Probability: prob,
+			OnPlant: focus[i].OnPlant, PlantCover: focus[i].PlantCover,
+		})
+	}
+	grid, err := cam.Grid(tiles, 6, 4)
+	if err != nil {
+		return err
+	}
+	rep.CAMGrid = figure{File: "cam.png", Caption: fmt.Sprintf(
+		"%d validation samples, one per class first: the image, its CAM and its Grad-CAM on layer4 for the predicted class "+
+			"(red = strong), with the prediction and the share of the Grad-CAM map that falls on plant pixels.", len(picks))}
+	if err := dataset.SavePNG(filepath.Join(cfg.Out, rep.CAMGrid.File), grid); err != nil {
+		return err
+	}
+
+	// The ranked list: the samples whose map misses the plant most.
+	worst := min(6, len(ranked))
+	var wtiles []image.Image
+	for r, f := range ranked[:worst] {
+		g, err := tile(f.Index, cam.GradCAM)
+		if err != nil {
+			return err
+		}
+		st := rep.Samples[f.Index]
+		wtiles = append(wtiles, cam.Caption(g, fmt.Sprintf("#%d %.0f%% on plant", r+1, 100*f.OnPlant),
+			fmt.Sprintf("plant %.0f%% of image", 100*f.PlantCover), short(st.True)))
+		rep.Ranked = append(rep.Ranked, f.Index)
+	}
+	for _, f := range ranked[worst:] {
+		rep.Ranked = append(rep.Ranked, f.Index)
+	}
+	wgrid, err := cam.Grid(wtiles, worst, 4)
+	if err != nil {
+		return err
+	}
+	rep.LooksWrong = figure{File: "looks-wrong.png", Caption: fmt.Sprintf(
+		"The %d samples whose Grad-CAM map puts the least of its mass on the plant (plant pixels: excess green 2G-R-B above %.2f), "+
+			"worst first: here the network looks at soil, gravel, the pot edge or the label.", worst, cam.DefaultExGThreshold)}
+	return dataset.SavePNG(filepath.Join(cfg.Out, rep.LooksWrong.File), wgrid)
+}
+
+// short cuts a class name to fit under a tile.
+func short(s string) string {
+	const n = 22
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "~"
+}

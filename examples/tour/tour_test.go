@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tinyConfig is the bundled data with the smallest settings that still
+// exercise every step.
+func tinyConfig(t *testing.T) config {
+	t.Helper()
+	cfg, err := parseFlags([]string{"-quick", "-size", "32", "-epochs", "1", "-samples", "3", "-out", t.TempDir()}, os.Stderr)
+	require.NoError(t, err)
+	cfg.DreamSize, cfg.DreamSteps, cfg.DreamOctaves, cfg.UnitChannels, cfg.DisplaySize = 64, 1, 2, 4, 64
+	return cfg
+}
+
+func TestTourWritesEveryPictureAndAPageThatLinksThem(t *testing.T) {
+	cfg := tinyConfig(t)
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, tour(context.Background(), cfg, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), "validation accuracy")
+	assert.Contains(t, stderr.String(), "epoch 1/1")
+
+	page, err := os.ReadFile(filepath.Join(cfg.Out, indexFile))
+	require.NoError(t, err)
+	srcs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	// Montage, curves, confusion, dream, two units, CAM grid, ranked list.
+	require.Len(t, srcs, 8)
+	for _, m := range srcs {
+		src := m[1]
+		assert.False(t, filepath.IsAbs(src), "link %s must be relative", src)
+		f, err := os.Open(filepath.Join(cfg.Out, filepath.FromSlash(src)))
+		require.NoError(t, err, "page links %s", src)
+		img, err := png.Decode(f)
+		f.Close()
+		require.NoError(t, err, src)
+		assert.Positive(t, img.Bounds().Dx(), src)
+	}
+
+	var metrics struct {
+		Training struct {
+			ValAccuracy float64 `json:"val_accuracy"`
+			Epochs      []any   `json:"epochs"`
+			Confusion   [][]int `json:"confusion"`
+		} `json:"training"`
+		Samples []struct {
+			OnPlant float64 `json:"gradcam_on_plant"`
+		} `json:"cam_samples"`
+		Ranked []int `json:"ranked_looks_wrong"`
+		Dreams []struct {
+			Layer     string     `json:"layer"`
+			Objective [2]float64 `json:"objective_first_last"`
+		} `json:"dreams"`
+	}
+	raw, err := os.ReadFile(filepath.Join(cfg.Out, metricsFile))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &metrics))
+	assert.Len(t, metrics.Training.Epochs, 1)
+	assert.Len(t, metrics.Training.Confusion, 12)
+	assert.Len(t, metrics.Samples, 3)
+	assert.ElementsMatch(t, []int{0, 1, 2}, metrics.Ranked)
+	for i := 1; i < len(metrics.Ranked); i++ {
+		assert.LessOrEqual(t, metrics.Samples[metrics.Ranked[i-1]].OnPlant, metrics.Samples[metrics.Ranked[i]].OnPlant, "ranked by on-plant share")
+	}
+	require.Len(t, metrics.Dreams, 3)
+	for _, d := range metrics.Dreams {
+		assert.Greater(t, d.Objective[1], d.Objective[0], "DeepDream raises the %s objective", d.Layer)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", t.TempDir()}, "want a folder with train/ and val/"},
+		{[]string{"-size", "8"}, "-size 8 is too small"},
+		{[]string{"-epochs", "-1"}, "-epochs -1"},
+		{[]string{"-batch", "1"}, "-batch 1"},
+		{[]string{"stray"}, "unexpected arguments"},
+		{[]string{"-nope"}, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		_, err := parseFlags(tt.args, &bytes.Buffer{})
+		require.Error(t, err, "%v", tt.args)
+		assert.Contains(t, err.Error(), tt.want, "%v", tt.args)
+	}
+}
+
+func TestCancelledRunStopsWithTheContextError(t *testing.T) {
+	cfg := tinyConfig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := tour(ctx, cfg, &bytes.Buffer{}, &bytes.Buffer{})
+	require.ErrorIs(t, err, context.Canceled)
+}
