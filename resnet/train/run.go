@@ -21,9 +21,11 @@ type NonFiniteError struct {
 	// Epoch (from 1), Batch (from 1, within the epoch) and Step (from 1,
 	// over the run) say where it happened.
 	Epoch, Batch, Step int
-	// What is "loss" or "gradient".
+	// What is "loss", "gradient" or "validation loss" (the weights after
+	// the epoch's last step gave a non-finite loss on the validation set).
 	What string
-	// Value is the loss (NaN or ±Inf) when What is "loss".
+	// Value is the loss (NaN or ±Inf) when What is "loss" or "validation
+	// loss".
 	Value float64
 	// Detail names the parameters with a non-finite gradient.
 	Detail string
@@ -34,8 +36,8 @@ type NonFiniteError struct {
 // Error says where the run stopped, what was not finite and where the last
 // good checkpoint is.
 func (e *NonFiniteError) Error() string {
-	what := fmt.Sprintf("loss is %v", e.Value)
-	if e.What != "loss" {
+	what := fmt.Sprintf("%s is %v", e.What, e.Value)
+	if e.What == "gradient" {
 		what = e.Detail
 	}
 	kept := "no epoch completed, so there is no checkpoint"
@@ -303,6 +305,13 @@ func (r *runner) finishEpoch(ctx context.Context, stats EpochStats) error {
 	ev, err := Evaluate(ctx, r.model, r.val)
 	if err != nil {
 		return err
+	}
+	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+		// The epoch's last step made the weights non-finite: no batch of
+		// this epoch is left to see it in the training loss, so the
+		// validation loss does. The last good checkpoint stays as it is.
+		return &NonFiniteError{Epoch: stats.Epoch, Batch: r.stepsPer, Step: stats.Steps,
+			What: "validation loss", Value: ev.Loss, Checkpoint: r.lastGood}
 	}
 	stats.ValLoss, stats.ValAccuracy = ev.Loss, ev.Accuracy
 	stats.EvalSeconds = r.cfg.Clock().Sub(t0).Seconds()

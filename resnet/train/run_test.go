@@ -286,6 +286,22 @@ func TestNonFiniteStops(t *testing.T) {
 		})
 	}
 
+	// With one step per epoch the step that breaks the weights is the
+	// epoch's last: only the validation loss can show it, and the
+	// checkpoint of that epoch must not be written.
+	t.Run("absurd learning rate on the epoch's last step", func(t *testing.T) {
+		cfg := tinyConfig(data, t.TempDir())
+		cfg.BatchSize, cfg.LR, cfg.Optimizer = 16, 1e30, "sgd"
+		_, err := Run(context.Background(), cfg, nil)
+		var nf *NonFiniteError
+		require.ErrorAs(t, err, &nf)
+		assert.Equal(t, "validation loss", nf.What)
+		assert.Equal(t, 1, nf.Epoch)
+		assert.Contains(t, err.Error(), "validation loss is")
+		assert.Contains(t, err.Error(), "no checkpoint")
+		assert.NoFileExists(t, filepath.Join(cfg.Out, CheckpointFile))
+	})
+
 	t.Run("absurd learning rate", func(t *testing.T) {
 		cfg := tinyConfig(data, t.TempDir())
 		cfg.LR = 1e30
