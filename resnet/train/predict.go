@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/draw"
 	"iter"
 	"slices"
 	"sort"
@@ -134,12 +133,9 @@ func (p *Predictor) PredictImage(img image.Image) (*Prediction, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("train: PredictImage: empty image")
 	}
-	rgba, ok := img.(*image.RGBA)
-	if !ok {
-		rgba = image.NewRGBA(img.Bounds())
-		draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-	}
-	x, err := p.pipeline.Apply(rgba, nil)
+	// The same straight-colour RGB that files get: alpha dropped, not
+	// composited onto black.
+	x, err := p.pipeline.Apply(dataset.ToRGB(img), nil)
 	if err != nil {
 		return nil, fmt.Errorf("train: PredictImage: %w", err)
 	}

@@ -84,6 +84,29 @@ func TestPredictorMatchesModel(t *testing.T) {
 	assert.Len(t, batched[1].Top, 3)
 }
 
+// PredictImage reads straight colours, as files are read: a translucent
+// NRGBA image (case C01's trap) predicts exactly like its opaque twin, not
+// like the image composited onto black.
+func TestPredictImageIgnoresAlpha(t *testing.T) {
+	ckpt, _ := randomCheckpoint(t)
+	p, err := LoadPredictor(ckpt)
+	require.NoError(t, err)
+	opaque := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+	for i := 0; i < len(opaque.Pix); i += 4 {
+		opaque.Pix[i], opaque.Pix[i+1], opaque.Pix[i+2], opaque.Pix[i+3] = uint8(i), uint8(3*i), 200, 255
+	}
+	clear := image.NewNRGBA(opaque.Rect)
+	copy(clear.Pix, opaque.Pix)
+	for i := 3; i < len(clear.Pix); i += 4 {
+		clear.Pix[i] = uint8(i % 128)
+	}
+	want, err := p.PredictImage(opaque)
+	require.NoError(t, err)
+	got, err := p.PredictImage(clear)
+	require.NoError(t, err)
+	assert.Equal(t, want.Probs, got.Probs)
+}
+
 // EvaluateFolder on the validation folder of a run reproduces the run's
 // own validation accuracy and confusion matrix.
 func TestEvaluateFolderMatchesRun(t *testing.T) {
