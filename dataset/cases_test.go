@@ -299,7 +299,9 @@ func TestC07HiddenEntriesAndExtensionCase(t *testing.T) {
 		ds, err := ImageFolder(tmp, AllowEmptyClasses())
 		require.NoError(t, err)
 		assert.Equal(t, []string{"Charlock", "Maize"}, ds.Classes)
-		assert.Equal(t, []int{1, 0}, ds.ClassCounts())
+		counts, err := ds.ClassCounts()
+		require.NoError(t, err)
+		assert.Equal(t, []int{1, 0}, counts)
 	})
 }
 

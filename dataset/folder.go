@@ -75,6 +75,7 @@ type BadFilesError struct {
 	Files []BadFile
 }
 
+// Error lists every bad file with its reason, one per line.
 func (e *BadFilesError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "dataset: %d bad image file(s):", len(e.Files))
@@ -278,13 +279,31 @@ func (d *Dataset) Image(i int) (*image.RGBA, error) {
 	return img, nil
 }
 
-// ClassCounts returns the number of samples of each class.
-func (d *Dataset) ClassCounts() []int {
-	n := make([]int, len(d.Classes))
-	for _, s := range d.Samples {
-		n[s.Label]++
+// ClassCounts returns the number of samples of each class. A sample whose
+// label is not a class index (a hand-built Dataset) is an error naming it.
+func (d *Dataset) ClassCounts() ([]int, error) {
+	byClass, err := d.byClass()
+	if err != nil {
+		return nil, err
 	}
-	return n
+	n := make([]int, len(byClass))
+	for c, idx := range byClass {
+		n[c] = len(idx)
+	}
+	return n, nil
+}
+
+// byClass returns the sample indices of each class, in sample order, or an
+// error naming the first sample whose label is out of range.
+func (d *Dataset) byClass() ([][]int, error) {
+	out := make([][]int, len(d.Classes))
+	for i, s := range d.Samples {
+		if s.Label < 0 || s.Label >= len(d.Classes) {
+			return nil, fmt.Errorf("dataset: sample %d (%s) has label %d, but there are %d classes", i, s.Path, s.Label, len(d.Classes))
+		}
+		out[s.Label] = append(out[s.Label], i)
+	}
+	return out, nil
 }
 
 // Subset returns a dataset holding the given samples of d (in that order),

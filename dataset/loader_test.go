@@ -190,8 +190,12 @@ func TestSplit(t *testing.T) {
 		assert.Equal(t, 24, train.Len())
 		assert.Equal(t, 6, val.Len())
 		if stratified {
-			assert.Equal(t, []int{2, 2, 2}, val.ClassCounts())
-			assert.Equal(t, []int{8, 8, 8}, train.ClassCounts())
+			vc, err := val.ClassCounts()
+			require.NoError(t, err)
+			tc, err := train.ClassCounts()
+			require.NoError(t, err)
+			assert.Equal(t, []int{2, 2, 2}, vc)
+			assert.Equal(t, []int{8, 8, 8}, tc)
 		}
 		paths := map[string]bool{}
 		for _, s := range append(append([]Sample{}, train.Samples...), val.Samples...) {

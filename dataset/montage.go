@@ -44,9 +44,9 @@ func Montage(ds *Dataset, perClass, tilePx int, seed uint64) (image.Image, error
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 
 	rng := rand.New(rand.NewPCG(seed, 0x6d6f6e74))
-	byClass := make([][]int, len(ds.Classes))
-	for i, s := range ds.Samples {
-		byClass[s.Label] = append(byClass[s.Label], i)
+	byClass, err := ds.byClass()
+	if err != nil {
+		return nil, err
 	}
 	tile := Compose{Image: []ImageTransform{Resize{Size: tilePx}, CenterCrop{Height: tilePx, Width: tilePx}}}
 	grey := image.NewUniform(color.RGBA{200, 200, 200, 255})

@@ -33,7 +33,9 @@ func TestSeedlingsFolders(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, train.Classes)
 	assert.Equal(t, 600, train.Len())
-	for _, n := range train.ClassCounts() {
+	counts, err := train.ClassCounts()
+	require.NoError(t, err)
+	for _, n := range counts {
 		assert.Equal(t, 50, n)
 	}
 	val, err := ImageFolder(shared.Path(t, "data/seedlings/val"), WithClasses(train.Classes))

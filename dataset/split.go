@@ -26,9 +26,9 @@ func (d *Dataset) Split(valFraction float64, seed uint64, stratified bool) (trai
 		}
 	}
 	if stratified {
-		byClass := make([][]int, len(d.Classes))
-		for i, s := range d.Samples {
-			byClass[s.Label] = append(byClass[s.Label], i)
+		byClass, err := d.byClass()
+		if err != nil {
+			return nil, nil, err
 		}
 		for _, idx := range byClass {
 			pick(idx)

@@ -7,12 +7,12 @@ import "math/rand/v2"
 // class's samples taken in a random order fixed by seed. It is how the
 // examples choose the validation images they show, so that every class
 // appears before any appears twice. Fewer than n come back when the data
-// set is smaller.
-func (d *Dataset) Spread(n int, seed uint64) []int {
+// set is smaller. A sample whose label is not a class index is an error.
+func (d *Dataset) Spread(n int, seed uint64) ([]int, error) {
 	rng := rand.New(rand.NewPCG(seed, 0xca))
-	byClass := make([][]int, len(d.Classes))
-	for i, s := range d.Samples {
-		byClass[s.Label] = append(byClass[s.Label], i)
+	byClass, err := d.byClass()
+	if err != nil {
+		return nil, err
 	}
 	for _, idx := range byClass {
 		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
@@ -30,5 +30,5 @@ func (d *Dataset) Spread(n int, seed uint64) []int {
 			break
 		}
 	}
-	return out
+	return out, nil
 }

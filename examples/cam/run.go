@@ -173,8 +173,12 @@ func collect(cfg config, size int) ([]item, []string, error) {
 	if cfg.samples < 1 {
 		return nil, nil, fmt.Errorf("-samples %d must be positive", cfg.samples)
 	}
+	picks, err := ds.Spread(cfg.samples, cfg.seed)
+	if err != nil {
+		return nil, nil, err
+	}
 	var items []item
-	for _, i := range ds.Spread(cfg.samples, cfg.seed) {
+	for _, i := range picks {
 		s := ds.Samples[i]
 		items = append(items, item{source: s.Path, truth: ds.Classes[s.Label],
 			load: func() (*nn.Tensor, error) { return dataset.LoadImageTensor(s.Path, size) }})

@@ -16,11 +16,10 @@ import (
 // dreams runs DeepDream on each stage output for one validation sample
 // and puts the dreams beside the original.
 func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report, stderr io.Writer) error {
-	picks := val.Spread(1, cfg.Seed)
-	if len(picks) == 0 {
-		return fmt.Errorf("no validation images in %s", val.Root)
+	s, err := firstSample(val, cfg.Seed)
+	if err != nil {
+		return err
 	}
-	s := val.Samples[picks[0]]
 	x, err := dataset.LoadImageTensor(s.Path, cfg.DreamSize)
 	if err != nil {
 		return err
@@ -57,6 +56,19 @@ func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Datase
 	return dataset.SavePNG(filepath.Join(cfg.Out, rep.Dream.File), dream.Figure(panels, captions))
 }
 
+// firstSample is the validation image that the dreams and the units show:
+// the first that Spread picks for the seed.
+func firstSample(val *dataset.Dataset, seed uint64) (dataset.Sample, error) {
+	picks, err := val.Spread(1, seed)
+	if err != nil {
+		return dataset.Sample{}, err
+	}
+	if len(picks) == 0 {
+		return dataset.Sample{}, fmt.Errorf("no validation images in %s", val.Root)
+	}
+	return val.Samples[picks[0]], nil
+}
+
 // objectiveRise returns the objective at the first step of the first
 // octave and at the last step of the last one.
 func objectiveRise(r *dream.Result) [2]float32 {
@@ -75,11 +87,10 @@ func objectiveRise(r *dream.Result) [2]float32 {
 // units draws the inside of each residual unit for one validation sample:
 // its input, both convs of the mainstream, the shortcut and the output.
 func units(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report) error {
-	picks := val.Spread(1, cfg.Seed)
-	if len(picks) == 0 {
-		return fmt.Errorf("no validation images in %s", val.Root)
+	s, err := firstSample(val, cfg.Seed)
+	if err != nil {
+		return err
 	}
-	s := val.Samples[picks[0]]
 	x, err := dataset.LoadImageTensor(s.Path, cfg.DreamSize)
 	if err != nil {
 		return err
@@ -107,7 +118,10 @@ func units(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset
 // cams explains validation samples with CAM and Grad-CAM on layer4 and
 // ranks them by how much of the Grad-CAM map falls on the plant.
 func cams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset, rep *report) error {
-	picks := val.Spread(cfg.CAMSamples, cfg.Seed)
+	picks, err := val.Spread(cfg.CAMSamples, cfg.Seed)
+	if err != nil {
+		return err
+	}
 	ts := make([]*nn.Tensor, len(picks))
 	shown := make([]image.Image, len(picks))
 	for i, p := range picks {
