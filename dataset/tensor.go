@@ -10,8 +10,11 @@ import (
 
 // ToTensor turns an image into a [3,H,W] float32 tensor with values v/255
 // in [0,1] (channel order R, G, B; alpha ignored), like torchvision's
-// ToTensor.
+// ToTensor. A nil image gives an empty [3,0,0] tensor.
 func ToTensor(img *image.RGBA) *nn.Tensor {
+	if img == nil {
+		return nn.New(3, 0, 0)
+	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	t := nn.New(3, h, w)
@@ -51,6 +54,9 @@ func (n Normalize) ApplyTensor(t *nn.Tensor, _ *rand.Rand) (*nn.Tensor, error) {
 // NormalizeInPlace applies (x - mean[c]) / std[c] to every value of channel
 // c of a [3,H,W] or [N,3,H,W] tensor.
 func NormalizeInPlace(t *nn.Tensor, mean, std [3]float32) error {
+	if t == nil {
+		return fmt.Errorf("dataset: Normalize: nil tensor")
+	}
 	var n, plane int
 	switch {
 	case len(t.Shape) == 3 && t.Shape[0] == 3:
@@ -59,6 +65,9 @@ func NormalizeInPlace(t *nn.Tensor, mean, std [3]float32) error {
 		n, plane = t.Shape[0], t.Shape[2]*t.Shape[3]
 	default:
 		return fmt.Errorf("dataset: Normalize needs a [3,H,W] or [N,3,H,W] tensor, got %v", t.Shape)
+	}
+	if len(t.Data) != n*3*plane {
+		return fmt.Errorf("dataset: Normalize: tensor of shape %v holds %d values, want %d", t.Shape, len(t.Data), n*3*plane)
 	}
 	for c := range 3 {
 		if std[c] == 0 {

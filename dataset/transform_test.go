@@ -56,6 +56,10 @@ func TestToTensorAndNormalizeByHand(t *testing.T) {
 	_, err = Normalize{}.ApplyTensor(nn.New(4, 2, 2), nil)
 	assert.ErrorContains(t, err, "[4 2 2]")
 	assert.ErrorContains(t, NormalizeInPlace(nn.New(3, 1, 1), ImageNetMean, [3]float32{1, 0, 1}), "std[1]")
+	short := &nn.Tensor{Shape: []int{3, 2, 2}, Data: make([]float32, 5)}
+	assert.ErrorContains(t, NormalizeInPlace(short, ImageNetMean, ImageNetStd), "holds 5 values, want 12")
+	assert.ErrorContains(t, NormalizeInPlace(nil, ImageNetMean, ImageNetStd), "nil tensor")
+	assert.Equal(t, []int{3, 0, 0}, ToTensor(nil).Shape)
 }
 
 func TestCenterCropOffsetsRoundHalfToEven(t *testing.T) {
