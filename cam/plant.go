@@ -5,6 +5,7 @@ import (
 	"image"
 	"sort"
 
+	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/nn"
 )
 
@@ -31,21 +32,26 @@ func ExcessGreen(r, g, b uint8) float64 {
 
 // PlantMask returns a [H,W] tensor holding 1 where img's pixel is plant
 // (ExcessGreen > threshold and R+G+B >= MinPlantBrightness) and 0 elsewhere.
+//
+// Colours are read straight, as dataset decodes files: an *image.RGBA is
+// taken as it is (the photos of this package's callers are opaque), any
+// other image goes through dataset.ToRGB, which drops alpha instead of
+// premultiplying it. A nil image gives an empty mask.
 func PlantMask(img image.Image, threshold float64) *nn.Tensor {
-	b := img.Bounds()
+	if img == nil {
+		return nn.New(0, 0)
+	}
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		rgba = dataset.ToRGB(img)
+	}
+	b := rgba.Bounds()
 	w, h := b.Dx(), b.Dy()
 	mask := nn.New(h, w)
-	rgba, fast := img.(*image.RGBA)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			var r, g, bl uint8
-			if fast {
-				p := rgba.Pix[rgba.PixOffset(b.Min.X+x, b.Min.Y+y):]
-				r, g, bl = p[0], p[1], p[2]
-			} else {
-				r32, g32, b32, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				r, g, bl = uint8(r32>>8), uint8(g32>>8), uint8(b32>>8)
-			}
+			p := rgba.Pix[rgba.PixOffset(b.Min.X+x, b.Min.Y+y):]
+			r, g, bl := p[0], p[1], p[2]
 			if int(r)+int(g)+int(bl) >= MinPlantBrightness && ExcessGreen(r, g, bl) > threshold {
 				mask.Data[y*w+x] = 1
 			}

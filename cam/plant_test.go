@@ -75,8 +75,13 @@ func TestExcessGreen(t *testing.T) {
 			nrgba := image.NewNRGBA(img.Bounds())
 			nrgba.Set(0, 0, tc.c)
 			assert.Equal(t, want, PlantMask(nrgba, DefaultExGThreshold).Data[0])
+			// Alpha is dropped, not multiplied in: a translucent leaf is
+			// still a leaf (premultiplied, it would be too dark).
+			nrgba.Pix[3] = 40
+			assert.Equal(t, want, PlantMask(nrgba, DefaultExGThreshold).Data[0], "translucent")
 		})
 	}
+	assert.Empty(t, PlantMask(nil, DefaultExGThreshold).Data)
 }
 
 // TestRankByFocusSoilFirst: a heat map on brown soil must rank before one
