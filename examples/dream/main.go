@@ -110,19 +110,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-objective %q: want mean-square or mean", *objective)
 	}
-	if *octaves != 0 {
+	// Flags left unset keep the mode's defaults; flags given are used as
+	// given, so a bad value is an error from the dream package, not a
+	// silent default.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["octaves"] {
 		cfg.Octaves = *octaves
 	}
-	if *steps >= 0 {
+	if given["steps"] {
 		cfg.Steps = *steps
 	}
-	if *lr >= 0 {
+	if given["lr"] {
 		cfg.LR = float32(*lr)
 	}
-	if *jitter >= 0 {
+	if given["jitter"] {
 		cfg.Jitter = *jitter
 	}
-	if *smooth >= 0 {
+	if given["smooth"] {
 		cfg.Smooth = *smooth
 	}
 	cfg.OctaveScale, cfg.TileSize, cfg.Seed, cfg.Decorrelate = *scale, *tile, *seed, *decorrelate

@@ -114,6 +114,11 @@ func TestDreamFlagErrors(t *testing.T) {
 		{"negative size", []string{"-size", "-3"}, "-size -3"},
 		{"two layers in channels mode", []string{"-mode", "channels", "-layer", "layer2,layer3"}, "one -layer"},
 		{"missing image", []string{"-image", "nope.png"}, "nope.png"},
+		{"zero octaves", []string{"-octaves", "0", "-size", "32"}, "Octaves must be >= 1, got 0"},
+		{"negative steps", []string{"-steps", "-2", "-size", "32"}, "Steps must be >= 0, got -2"},
+		{"negative lr", []string{"-lr", "-0.5", "-size", "32"}, "LR must be a finite value >= 0, got -0.5"},
+		{"negative jitter", []string{"-jitter", "-1", "-size", "32"}, "Jitter must be >= 0, got -1"},
+		{"octave scale 1", []string{"-octave-scale", "1", "-size", "32"}, "OctaveScale must be a finite value > 1"},
 		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"unknown flag", []string{"-bogus"}, "bogus"},
 	}
