@@ -65,6 +65,13 @@ func newConvGeom(x, w *Tensor, cfg ConvConfig) convGeom {
 	if x.Dim() != 4 || w.Dim() != 4 {
 		panic(fmt.Sprintf("nn: Conv2d: input %v and weight %v must both be 4-D (NCHW, [Cout,Cin/groups,kH,kW])", x.Shape, w.Shape))
 	}
+	// Checked here, on the caller's goroutine: a short slice found by a
+	// worker goroutine would crash the process beyond any recover.
+	for _, t := range []*Tensor{x, w} {
+		if err := t.Check(); err != nil {
+			panic("nn: Conv2d: " + err.Error())
+		}
+	}
 	if cfg.StrideH < 1 || cfg.StrideW < 1 || cfg.DilationH < 1 || cfg.DilationW < 1 || cfg.PadH < 0 || cfg.PadW < 0 || cfg.Groups < 1 {
 		panic(fmt.Sprintf("nn: Conv2d: invalid config %+v", cfg))
 	}

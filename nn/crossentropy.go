@@ -107,6 +107,9 @@ func CrossEntropy(logits *Tensor, targets []int, cfg CrossEntropyConfig) *Tensor
 }
 
 func checkTargets(logits *Tensor, targets []int, cfg CrossEntropyConfig) error {
+	if err := logits.Check(); err != nil {
+		return fmt.Errorf("CrossEntropy: logits: %w", err)
+	}
 	if logits.Dim() != 2 || logits.Shape[0] != len(targets) || logits.Shape[1] < 1 {
 		return fmt.Errorf("CrossEntropy: logits %v and %d targets do not fit (needs [N, C] with N targets)", logits.Shape, len(targets))
 	}

@@ -113,9 +113,37 @@ func TestConv2dBadShapes(t *testing.T) {
 		{"bias", func() { Conv2d(x, New(1, 2, 1, 1), New(2), ConvConfig{}) }, "bias"},
 		{"kernel too large", func() { Conv2d(x, New(1, 2, 4, 4), nil, ConvConfig{}) }, "smaller than the kernel"},
 		{"negative padding", func() { Conv2d(x, New(1, 2, 1, 1), nil, ConvConfig{PadH: -1}) }, "invalid config"},
+		// Caught before the worker goroutines start, so nn.Try can recover it.
+		{"input data shorter than its shape", func() {
+			Conv2d(&Tensor{Shape: []int{8, 2, 64, 64}, Data: make([]float32, 10)}, New(4, 2, 3, 3), nil, ConvConfig{})
+		}, "holds 10 values, needs 65536"},
+		{"weight data shorter than its shape", func() { Conv2d(x, &Tensor{Shape: []int{1, 2, 1, 1}}, nil, ConvConfig{}) }, "holds 0 values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { assertPanics(t, tt.f, "Conv2d", tt.msg) })
+	}
+}
+
+func TestTensorCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		t    *Tensor
+		want string
+	}{
+		{"nil", nil, "nil tensor"},
+		{"negative dimension", &Tensor{Shape: []int{2, -1}}, "negative dimension"},
+		{"short data", &Tensor{Shape: []int{2, 3}, Data: make([]float32, 5)}, "holds 5 values, needs 6"},
+		{"long data", &Tensor{Shape: []int{2}, Data: make([]float32, 3)}, "holds 3 values, needs 2"},
+		{"fine", New(2, 3), ""},
+		{"scalar", Scalar(1), ""},
+	}
+	for _, tt := range tests {
+		err := tt.t.Check()
+		if tt.want == "" {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorContains(t, err, tt.want, tt.name)
+		}
 	}
 }
 
@@ -497,6 +525,8 @@ func TestSoftmaxAndCrossEntropyByHand(t *testing.T) {
 		{"smoothing > 1", New(1, 2), []int{0}, CrossEntropyConfig{LabelSmoothing: 1.5}, "label smoothing"},
 		{"smoothing < 0", New(1, 2), []int{0}, CrossEntropyConfig{LabelSmoothing: -0.1}, "label smoothing"},
 		{"smoothing NaN", New(1, 2), []int{0}, CrossEntropyConfig{LabelSmoothing: float32(math.NaN())}, "label smoothing"},
+		{"nil logits", nil, []int{0}, CrossEntropyConfig{}, "nil tensor"},
+		{"short logits", &Tensor{Shape: []int{2, 3}, Data: make([]float32, 4)}, []int{0, 1}, CrossEntropyConfig{}, "holds 4 values"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {

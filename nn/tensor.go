@@ -57,6 +57,26 @@ func checkShape(shape []int) int {
 	return n
 }
 
+// Check returns an error when t is nil, has a negative dimension, or holds
+// a different number of values than its shape needs: what a tensor built
+// by hand (or read from a file) must pass before it reaches an op.
+func (t *Tensor) Check() error {
+	if t == nil {
+		return fmt.Errorf("nn: nil tensor")
+	}
+	n := 1
+	for _, d := range t.Shape {
+		if d < 0 {
+			return fmt.Errorf("nn: negative dimension in shape %v", t.Shape)
+		}
+		n *= d
+	}
+	if len(t.Data) != n {
+		return fmt.Errorf("nn: tensor of shape %v holds %d values, needs %d", t.Shape, len(t.Data), n)
+	}
+	return nil
+}
+
 // Numel returns the number of elements.
 func (t *Tensor) Numel() int { return len(t.Data) }
 

@@ -66,6 +66,9 @@ func (m *ResNet) Gradient(x *nn.Tensor, req GradRequest) (*GradResult, error) {
 	if req.Objective == nil {
 		return nil, fmt.Errorf("resnet: Gradient: no objective for tap %q", req.Tap)
 	}
+	if err := x.Check(); err != nil {
+		return nil, fmt.Errorf("resnet: Gradient: input: %w", err)
+	}
 	xin := x.Detach().RequiresGrad()
 	taps := append([]string{req.Tap}, req.GradTaps...)
 	out, err := m.Run(xin, taps, true)

@@ -221,7 +221,8 @@ func TestRunRejects(t *testing.T) {
 		taps []string
 		want []string
 	}{
-		{"nil input", nil, nil, []string{"3 channels", "[]"}},
+		{"nil input", nil, nil, []string{"input", "nil tensor"}},
+		{"data shorter than the shape", &nn.Tensor{Shape: []int{1, 3, 32, 32}, Data: make([]float32, 100)}, nil, []string{"holds 100 values, needs 3072"}},
 		{"3-D input", nn.New(3, 8, 8), nil, []string{"[3 8 8]"}},
 		{"one channel", nn.New(1, 1, 32, 32), nil, []string{"[1 1 32 32]"}},
 		{"unknown tap", nn.New(1, 3, 32, 32), []string{"layer2", "layer2.2"}, []string{`unknown tap "layer2.2" for resnet18`, "layer2.1"}},
@@ -233,6 +234,13 @@ func TestRunRejects(t *testing.T) {
 			require.Nil(t, out)
 			for _, w := range tc.want {
 				require.ErrorContains(t, err, w)
+			}
+			if len(tc.taps) == 0 {
+				g, err := m.Gradient(tc.x, GradRequest{Tap: "layer1", Objective: MeanObjective()})
+				require.Nil(t, g)
+				for _, w := range tc.want {
+					require.ErrorContains(t, err, w)
+				}
 			}
 		})
 	}

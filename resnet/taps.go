@@ -124,12 +124,11 @@ func (m *ResNet) Run(x *nn.Tensor, taps []string, stopEarly bool) (out *Outputs,
 	if err != nil {
 		return nil, err
 	}
-	if x == nil || x.Dim() != 4 || x.Shape[1] != 3 {
-		var shape []int
-		if x != nil {
-			shape = x.Shape
-		}
-		return nil, fmt.Errorf("resnet: input must be an NCHW batch with 3 channels, got shape %v", shape)
+	if err := x.Check(); err != nil {
+		return nil, fmt.Errorf("resnet: input: %w", err)
+	}
+	if x.Dim() != 4 || x.Shape[1] != 3 {
+		return nil, fmt.Errorf("resnet: input must be an NCHW batch with 3 channels, got shape %v", x.Shape)
 	}
 	want := taps
 	if !stopEarly || len(taps) == 0 {
