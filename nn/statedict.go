@@ -29,6 +29,7 @@ type Mismatch struct {
 	ModelShape []int
 }
 
+// String names the tensor and gives both shapes.
 func (m Mismatch) String() string {
 	return fmt.Sprintf("%s: checkpoint %v vs model %v", m.Name, m.FileShape, m.ModelShape)
 }
@@ -52,6 +53,7 @@ type LoadError struct {
 	Msg    string
 }
 
+// Error returns the message, which lists the keys at fault.
 func (e *LoadError) Error() string { return e.Msg }
 
 // StateDict returns a module's tensors by dotted name: parameters and

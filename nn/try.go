@@ -11,6 +11,7 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the panic's message.
 func (e *Error) Error() string { return e.Msg }
 
 // Try runs fn and turns a panic raised by the package's checks (a message
