@@ -28,6 +28,33 @@ type Meta struct {
 	Extra map[string]string
 }
 
+// DefaultMeta is the metadata of torchvision-format weights, which carry
+// none: classes named "0", "1", ..., input size 224, ImageNet
+// normalisation.
+func DefaultMeta(arch Arch, classes int) Meta {
+	names := make([]string, max(classes, 0))
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+	}
+	return Meta{Arch: arch, Classes: names, InputSize: 224, Mean: ImageNetMean, Std: ImageNetStd}
+}
+
+// fillDefaults replaces what a checkpoint left out (no class names, no
+// input size, a zero std) by DefaultMeta's values, so that every loaded
+// Meta can be used as it is.
+func (m *Meta) fillDefaults(classes int) {
+	def := DefaultMeta(m.Arch, classes)
+	if len(m.Classes) == 0 {
+		m.Classes = def.Classes
+	}
+	if m.InputSize <= 0 {
+		m.InputSize = def.InputSize
+	}
+	if m.Std == ([3]float32{}) {
+		m.Mean, m.Std = def.Mean, def.Std
+	}
+}
+
 // Metadata keys of the checkpoint format.
 const (
 	metaFormat    = "seedling.format"
@@ -43,6 +70,9 @@ const (
 // tensors (for example optimizer state, whose names must not collide with
 // the model's) to a safetensors file, atomically.
 func SaveCheckpoint(path string, m *ResNet, meta Meta, extra map[string]*nn.Tensor) error {
+	if m == nil {
+		return fmt.Errorf("resnet: checkpoint %s: nil model", path)
+	}
 	if len(meta.Classes) != 0 && len(meta.Classes) != m.NumClasses() {
 		return fmt.Errorf("resnet: checkpoint %s: %d class names for a model with %d outputs", path, len(meta.Classes), m.NumClasses())
 	}
@@ -71,7 +101,8 @@ func SaveCheckpoint(path string, m *ResNet, meta Meta, extra map[string]*nn.Tens
 
 // LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
 // the model (in eval mode), its meta and the whole file (for extra tensors
-// such as optimizer state).
+// such as optimizer state). Meta fields the file left empty take
+// DefaultMeta's values.
 func LoadCheckpoint(path string) (*ResNet, *Meta, *nn.Safetensors, error) {
 	st, err := nn.ReadSafetensors(path)
 	if err != nil {
@@ -104,6 +135,7 @@ func LoadCheckpoint(path string) (*ResNet, *Meta, *nn.Safetensors, error) {
 		return nil, nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	m.Eval()
+	meta.fillDefaults(m.NumClasses())
 	return m, meta, st, nil
 }
 

@@ -53,6 +53,21 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
+// A checkpoint saved with an empty Meta loads with DefaultMeta's values,
+// so programs can index its classes and normalise with its statistics.
+func TestCheckpointMetaDefaults(t *testing.T) {
+	m, err := New(ResNet18Arch, 3, 1)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "bare.safetensors")
+	require.NoError(t, SaveCheckpoint(path, m, Meta{Arch: ResNet18Arch}, nil))
+	_, meta, _, err := LoadCheckpoint(path)
+	require.NoError(t, err)
+	want := DefaultMeta(ResNet18Arch, 3)
+	want.Extra = map[string]string{}
+	require.Equal(t, want, *meta)
+	require.Equal(t, []string{"0", "1", "2"}, meta.Classes)
+}
+
 func TestSaveCheckpointRejects(t *testing.T) {
 	m, err := New(ResNet18Arch, 3, 1)
 	require.NoError(t, err)
@@ -74,6 +89,7 @@ func TestSaveCheckpointRejects(t *testing.T) {
 			require.NoFileExists(t, path)
 		})
 	}
+	require.ErrorContains(t, SaveCheckpoint(filepath.Join(dir, "nil.safetensors"), nil, Meta{}, nil), "nil model")
 }
 
 func TestLoadCheckpointRejects(t *testing.T) {

@@ -94,11 +94,8 @@ func Load(s Source) (*ResNet, *Meta, error) {
 		return nil, nil, fmt.Errorf("%s: %w", s.Weights, err)
 	}
 	m.Eval()
-	names := make([]string, classes)
-	for i := range names {
-		names[i] = fmt.Sprint(i)
-	}
-	return m, &Meta{Arch: arch, Classes: names, InputSize: 224, Mean: ImageNetMean, Std: ImageNetStd}, nil
+	meta := DefaultMeta(arch, classes)
+	return m, &meta, nil
 }
 
 // InferArch guesses which of Archs a torchvision state dict belongs to from
