@@ -70,6 +70,12 @@ func TrainTransform(size int) Compose {
 // resize 0 the resize is left out; with crop 0 the crop is left out (so
 // EvalTransform(0, 0) is only ToTensor and Normalize).
 func EvalTransform(resize, crop int) Compose {
+	return EvalTransformNormalized(resize, crop, ImageNetMean, ImageNetStd)
+}
+
+// EvalTransformNormalized is EvalTransform with the given normalisation
+// (a checkpoint's own mean and std) instead of ImageNet's.
+func EvalTransformNormalized(resize, crop int, mean, std [3]float32) Compose {
 	var steps []ImageTransform
 	if resize > 0 {
 		steps = append(steps, Resize{Size: resize})
@@ -77,5 +83,5 @@ func EvalTransform(resize, crop int) Compose {
 	if crop > 0 {
 		steps = append(steps, CenterCrop{Height: crop, Width: crop})
 	}
-	return Compose{Image: steps, Tensor: []TensorTransform{Normalize{Mean: ImageNetMean, Std: ImageNetStd}}}
+	return Compose{Image: steps, Tensor: []TensorTransform{Normalize{Mean: mean, Std: std}}}
 }

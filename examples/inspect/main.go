@@ -21,11 +21,12 @@ import (
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/nn"
+	"github.com/seedling-ml/seedling/resnet"
 )
 
 func main() {
 	model := modelflags.Register(flag.CommandLine)
-	image := flag.String("image", "", "image file (shorter side to 256, centre crop 224, ImageNet mean/std)")
+	image := flag.String("image", "", "image file (shorter side to 256, centre crop 224, ImageNet mean/std; a checkpoint's own size and mean/std)")
 	input := flag.String("input", "", "safetensors file holding a raw NCHW float32 tensor named x (instead of -image)")
 	resize := flag.String("resize", "", `"none" feeds -image at its own size with only ToTensor and Normalize`)
 	layers := flag.String("layers", "", "comma-separated tap names to save, e.g. layer1,layer2.1,layer3.0.conv1 (see -list)")
@@ -49,7 +50,10 @@ func run(model *modelflags.Flags, image, input, resize, layers string, list bool
 		fmt.Println(strings.Join(m.TapNames(), "\n"))
 		return nil
 	}
-	x, err := readInput(image, input, resize, meta.InputSize)
+	if topK < 1 {
+		return fmt.Errorf("-k %d: must be at least 1", topK)
+	}
+	x, err := readInput(image, input, resize, meta)
 	if err != nil {
 		return err
 	}
@@ -107,7 +111,9 @@ func run(model *modelflags.Flags, image, input, resize, layers string, list bool
 	return nil
 }
 
-func readInput(image, input, resize string, size int) (*nn.Tensor, error) {
+// readInput returns the tensor to run: -input as it is, or -image with the
+// model's evaluation preprocessing (its input size and normalisation).
+func readInput(image, input, resize string, meta *resnet.Meta) (*nn.Tensor, error) {
 	switch {
 	case image != "" && input != "":
 		return nil, errors.New("give -image or -input, not both")
@@ -124,12 +130,11 @@ func readInput(image, input, resize string, size int) (*nn.Tensor, error) {
 	case image == "":
 		return nil, errors.New("no input: give -image FILE or -input x.safetensors")
 	case resize == "none":
-		return dataset.LoadImageTensorNoResize(image)
+		return dataset.LoadImageTensorWith(image, dataset.EvalTransformNormalized(0, 0, meta.Mean, meta.Std), dataset.DecodeOptions{})
 	case resize != "":
 		return nil, fmt.Errorf(`-resize %q: the only accepted value is "none"`, resize)
 	}
-	if size <= 0 {
-		size = 224
-	}
-	return dataset.LoadImageTensor(image, size)
+	size := meta.InputSize
+	return dataset.LoadImageTensorWith(image,
+		dataset.EvalTransformNormalized(size*256/224, size, meta.Mean, meta.Std), dataset.DecodeOptions{})
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"image"
+	_ "image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/internal/numcheck"
 	"github.com/seedling-ml/seedling/internal/shared"
@@ -46,6 +49,13 @@ func TestInspectImage(t *testing.T) {
 		assert.Equal(t, []int{1, 12}, got.Floats["logits"].Shape)
 		if resize == "" {
 			assert.Equal(t, []int{1, 3, 224, 224}, got.Floats["x"].Shape)
+		} else {
+			f, err := os.Open(img)
+			require.NoError(t, err)
+			cfg, _, err := image.DecodeConfig(f)
+			f.Close()
+			require.NoError(t, err)
+			assert.Equal(t, []int{1, 3, cfg.Height, cfg.Width}, got.Floats["x"].Shape, "-resize none keeps the photo's size")
 		}
 	}
 }
@@ -77,6 +87,25 @@ func TestInspectOtherArchitectures(t *testing.T) {
 	}
 }
 
+// A checkpoint's own input size and normalisation preprocess -image; a
+// checkpoint saved without class names prints indices.
+func TestInspectUsesCheckpointPreprocessing(t *testing.T) {
+	m, err := resnet.New(resnet.ResNet18Arch, 3, 5)
+	require.NoError(t, err)
+	mean, std := [3]float32{0.5, 0.5, 0.5}, [3]float32{0.25, 0.5, 1}
+	ckpt := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, resnet.SaveCheckpoint(ckpt, m, resnet.Meta{Arch: resnet.ResNet18Arch, InputSize: 64, Mean: mean, Std: std}, nil))
+	img := filepath.Join("..", "..", "data", "seedlings-mini", "val", "Maize", "115.png")
+	out := filepath.Join(t.TempDir(), "acts.safetensors")
+	require.NoError(t, run(&modelflags.Flags{Model: ckpt}, img, "", "", "", false, out, 3, false))
+	got, err := nn.ReadSafetensors(out)
+	require.NoError(t, err)
+	want, err := dataset.LoadImageTensorWith(img, dataset.EvalTransformNormalized(73, 64, mean, std), dataset.DecodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, want.Shape, got.Floats["x"].Shape)
+	assert.Equal(t, want.Data, got.Floats["x"].Data)
+}
+
 func TestInspectErrors(t *testing.T) {
 	weights := shared.Path(t, "reference/resnet18_seedlings.pth")
 	err := run(&modelflags.Flags{Weights: weights}, "", "", "", "", false, "", 1, false)
@@ -85,4 +114,6 @@ func TestInspectErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "layer1.0.conv3.weight", "loading resnet18 weights into resnet50 names the keys")
 	err = run(&modelflags.Flags{Weights: weights}, "", shared.Path(t, "reference/resnet18_io.safetensors"), "", "layer9", false, "", 1, false)
 	assert.ErrorContains(t, err, `unknown tap "layer9"`)
+	err = run(&modelflags.Flags{Weights: weights}, "", shared.Path(t, "reference/resnet18_io.safetensors"), "", "", false, "", -1, false)
+	assert.ErrorContains(t, err, "-k -1")
 }

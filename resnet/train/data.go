@@ -83,11 +83,5 @@ func trainPipeline(size int) dataset.Pipeline { return dataset.TrainTransform(si
 // evalPipeline is torchvision's evaluation preprocessing at the given
 // size, normalised with mean and std.
 func evalPipeline(size int, mean, std [3]float32) dataset.Compose {
-	return dataset.Compose{
-		Image: []dataset.ImageTransform{
-			dataset.Resize{Size: evalResize(size)},
-			dataset.CenterCrop{Height: size, Width: size},
-		},
-		Tensor: []dataset.TensorTransform{dataset.Normalize{Mean: mean, Std: std}},
-	}
+	return dataset.EvalTransformNormalized(evalResize(size), size, mean, std)
 }
