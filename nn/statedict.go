@@ -81,6 +81,9 @@ func StateDict(m Module) (floats map[string]*Tensor, ints map[string]*IntTensor)
 // mode a shape mismatch without SkipMismatched, makes it fail with a
 // *LoadError naming them, leaving the model unchanged.
 func LoadStateDict(m Module, sd *Safetensors, opts LoadOptions) (*LoadReport, error) {
+	if sd == nil {
+		return nil, fmt.Errorf("nn: LoadStateDict: nil state dict")
+	}
 	floats, ints := renameKeys(sd, opts.KeepPrefix)
 	rep := &LoadReport{}
 	excluded := func(name string) bool {
@@ -103,6 +106,9 @@ func LoadStateDict(m Module, sd *Safetensors, opts LoadOptions) (*LoadReport, er
 		if !ok {
 			rep.Missing = append(rep.Missing, name)
 			continue
+		}
+		if err := src.Check(); err != nil {
+			return nil, fmt.Errorf("nn: LoadStateDict: %s: %w", name, err)
 		}
 		dst := modelF[name]
 		if !SameShape(src.Shape, dst.Shape) {

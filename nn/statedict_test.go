@@ -232,3 +232,19 @@ func TestLoadErrorAbbreviatesManyMismatches(t *testing.T) {
 	require.ErrorContains(t, err, "size mismatch for 0.bias: checkpoint [3] vs model [2]; ")
 	require.ErrorContains(t, err, "; ... (18 more)")
 }
+
+// A nil state dict, or a tensor whose data does not fill its shape (a
+// hand-built map), is an error naming it, and the model is left alone.
+func TestLoadStateDictRejectsBrokenTensors(t *testing.T) {
+	m, _, fc := tinyModel()
+	before := append([]float32(nil), fc.Weight.Data...)
+	_, err := LoadStateDict(m, nil, LoadOptions{})
+	require.ErrorContains(t, err, "nil state dict")
+
+	sd := tinyFile("")
+	sd.Floats["1.weight"] = &Tensor{Shape: []int{3, 2}, Data: []float32{1, 2}}
+	_, err = LoadStateDict(m, sd, LoadOptions{})
+	require.ErrorContains(t, err, "1.weight")
+	require.ErrorContains(t, err, "holds 2 values, needs 6")
+	require.Equal(t, before, fc.Weight.Data)
+}
