@@ -12,7 +12,8 @@ Workloads match bench/resnet_bench_test.go: ResNet18 at 224 px, 1000 classes,
 random weights, two threads; eval forward (no grad) at batch 1 and 8; a
 training step (zero grads, forward, cross-entropy, backward; no optimizer
 step) at batch 16; one input-gradient call (eval, frozen weights, forward to
-layer4, backward to the input). Each PyTorch figure is the median of --reps
+layer4, backward to the input); one DeepDream step on layer3 and layer4 and
+one Grad-CAM call on layer4 (batch 1, 224 px). Each PyTorch figure is the median of --reps
 samples, each the mean time per call over at least a second; ours is the
 median of --count go test runs. Every sample starts once the CPUs are nearly
 idle (waiting at most a minute): other work on a shared machine skews both.
@@ -106,6 +107,37 @@ def torch_figures(reps):
         feat(xi).mean().backward()
 
     out["input-grad ms/call"] = 1e3 * median_time(igrad, reps)
+
+    # One DeepDream step as dream.DreamTensor takes it (one octave of one
+    # step): forward to the stage, mean square, backward to the input and
+    # the normalised update; and one Grad-CAM call on layer4 as cam.Compute
+    # does it: forward to the logits keeping layer4, the predicted logit's
+    # gradient with respect to layer4, channel weights, ReLU, upsampling
+    # and min-max normalisation.
+    stages = {"layer3": feat[:7], "layer4": feat}
+    for name, part in stages.items():
+        def dstep(part=part):
+            xi = x0.clone().requires_grad_(True)
+            g, = torch.autograd.grad(part(xi).pow(2).mean(), xi)
+            with torch.no_grad():
+                xi += 0.05 * g / (g.abs().mean() + 1e-8)
+
+        out["dream %s ms/step" % name] = 1e3 * median_time(dstep, reps)
+
+    head = torch.nn.Sequential(m.avgpool, torch.nn.Flatten(), m.fc)
+    for p in head.parameters():
+        p.requires_grad_(False)
+
+    def gradcam():
+        a = feat(x0).requires_grad_(True)
+        logits = head(a)
+        g, = torch.autograd.grad(logits[0, logits[0].argmax()], a)
+        cam = torch.relu((g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True))
+        cam = torch.nn.functional.interpolate(cam, size=(224, 224), mode="bilinear", align_corners=False)
+        lo, hi = cam.min(), cam.max()
+        return (cam - lo) / (hi - lo + 1e-12)
+
+    out["grad-cam ms/call"] = 1e3 * median_time(gradcam, reps)
     return out
 
 
@@ -126,7 +158,7 @@ def torch_train_memory():
 
 
 def go_figures(benchtime, count, memory):
-    pattern = "ResNet18(Eval|TrainStep$|InputGradient)"
+    pattern = "ResNet18(Eval|TrainStep$|InputGradient)|DeepDreamStep224|GradCAM224"
     cmd = ["go", "test", "-run", "X", "-bench", pattern, "-benchtime", benchtime, "-count", str(count), "./bench"]
     wait_quiet()
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -145,6 +177,12 @@ def go_figures(benchtime, count, memory):
             key, unit = "train b16 images/s", "images/s"
         elif line.startswith("BenchmarkResNet18InputGradient"):
             key, unit = "input-grad ms/call", "ms/call"
+        elif line.startswith("BenchmarkDeepDreamStep224/layer3"):
+            key, unit = "dream layer3 ms/step", "ms/step"
+        elif line.startswith("BenchmarkDeepDreamStep224/layer4"):
+            key, unit = "dream layer4 ms/step", "ms/step"
+        elif line.startswith("BenchmarkGradCAM224"):
+            key, unit = "grad-cam ms/call", "ms/call"
         if key and metric(unit) is not None:
             samples.setdefault(key, []).append(metric(unit))
     out = {k: statistics.median(v) for k, v in samples.items()}
