@@ -120,7 +120,7 @@ func classicCAM(m *resnet.ResNet, x *nn.Tensor, layer string, targets []int) (*R
 // gradCAM runs one forward and backward pass for Grad-CAM or Grad-CAM++.
 func gradCAM(m *resnet.ResNet, x *nn.Tensor, method Method, layer string, targets []int) (*Result, error) {
 	var chosen []int
-	g, err := m.Gradient(x, resnet.GradRequest{Tap: "fc", Objective: targetObjective(targets, &chosen), GradTaps: []string{layer}})
+	g, err := m.Gradient(x, resnet.GradRequest{Tap: "fc", Objective: targetObjective(targets, &chosen), GradTaps: []string{layer}, NoInputGrad: true})
 	if err != nil {
 		return nil, fmt.Errorf("cam: %w", err)
 	}

@@ -45,15 +45,20 @@ type GradRequest struct {
 	// parameter's Grad (as loss.backward() would). Off by default: only the
 	// input and the taps are differentiated.
 	ParamGrads bool
+	// NoInputGrad skips the gradient with respect to the input: Input is
+	// nil and the backward pass stops at the shallowest of GradTaps
+	// (Grad-CAM on layer4 then costs a forward pass and the head's
+	// backward, not a backward through the whole network).
+	NoInputGrad bool
 }
 
 // GradResult holds the outcome of Gradient.
 type GradResult struct {
 	Value     float32               // the objective
-	Input     *nn.Tensor            // d objective / d x, same shape as x
+	Input     *nn.Tensor            // d objective / d x, same shape as x; nil with NoInputGrad
 	Taps      map[string]*nn.Tensor // activations of Tap and GradTaps
 	TapGrads  map[string]*nn.Tensor // d objective / d tap for each of GradTaps
-	ZeroGrad  bool                  // the input gradient is exactly zero everywhere
+	ZeroGrad  bool                  // the input gradient is exactly zero everywhere (false with NoInputGrad)
 	TapOutput *nn.Tensor            // the output of Tap
 }
 
@@ -88,9 +93,15 @@ func (m *ResNet) Gradient(x *nn.Tensor, req GradRequest) (*GradResult, error) {
 	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 		return nil, fmt.Errorf("resnet: objective on %q is %v", req.Tap, v)
 	}
-	wrt := []*nn.Tensor{xin}
+	var wrt []*nn.Tensor
+	if !req.NoInputGrad {
+		wrt = append(wrt, xin)
+	}
 	for _, n := range names[1:] {
 		wrt = append(wrt, out.Taps[n])
+	}
+	if len(wrt) == 0 {
+		return nil, fmt.Errorf("resnet: Gradient: NoInputGrad without GradTaps leaves nothing to differentiate")
 	}
 	var grads []*nn.Tensor
 	if err := nn.Try(func() {
@@ -112,15 +123,19 @@ func (m *ResNet) Gradient(x *nn.Tensor, req GradRequest) (*GradResult, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("resnet: backward from %q: %w", req.Tap, err)
 	}
-	res := &GradResult{Value: v, Input: grads[0], Taps: out.Taps, TapGrads: map[string]*nn.Tensor{}, TapOutput: tap, ZeroGrad: true}
-	for i, n := range names[1:] {
-		res.TapGrads[n] = grads[i+1]
-	}
-	for _, g := range res.Input.Data {
-		if g != 0 {
-			res.ZeroGrad = false
-			break
+	res := &GradResult{Value: v, Taps: out.Taps, TapGrads: map[string]*nn.Tensor{}, TapOutput: tap}
+	if !req.NoInputGrad {
+		res.Input, grads = grads[0], grads[1:]
+		res.ZeroGrad = true
+		for _, g := range res.Input.Data {
+			if g != 0 {
+				res.ZeroGrad = false
+				break
+			}
 		}
+	}
+	for i, n := range names[1:] {
+		res.TapGrads[n] = grads[i]
 	}
 	return res, nil
 }

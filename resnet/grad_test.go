@@ -51,6 +51,24 @@ func TestGradientPerImageTargets(t *testing.T) {
 	}
 }
 
+// NoInputGrad gives the same value, activations and tap gradients, only
+// without the input's gradient (BenchmarkGradCAM224 shows the time saved).
+func TestGradientNoInputGrad(t *testing.T) {
+	m := evalNet(t)
+	x := randomInput(2, 32, 32)
+	req := GradRequest{Tap: "fc", Objective: ClassObjective([]int{1, 3}), GradTaps: []string{"layer4"}}
+	full, err := m.Gradient(x, req)
+	require.NoError(t, err)
+	req.NoInputGrad = true
+	tapOnly, err := m.Gradient(x, req)
+	require.NoError(t, err)
+	assert.Nil(t, tapOnly.Input)
+	assert.False(t, tapOnly.ZeroGrad)
+	assert.Equal(t, full.Value, tapOnly.Value)
+	assert.Equal(t, full.TapGrads["layer4"].Data, tapOnly.TapGrads["layer4"].Data)
+	assert.Equal(t, full.Taps["layer4"].Data, tapOnly.Taps["layer4"].Data)
+}
+
 // Channel objectives: the gradient of the mean of channels {a, b} is the
 // average of the two single-channel gradients.
 func TestGradientChannelObjective(t *testing.T) {
@@ -108,6 +126,7 @@ func TestGradientRejects(t *testing.T) {
 		{"class out of range", x, GradRequest{Tap: "fc", Objective: ClassObjective([]int{5})}, `objective on "fc"`},
 		{"one target for two images", randomInput(2, 32, 32), GradRequest{Tap: "fc", Objective: ClassObjective([]int{0})}, `objective on "fc"`},
 		{"grey input", nn.New(1, 1, 32, 32), GradRequest{Tap: "fc", Objective: MeanObjective()}, "3 channels"},
+		{"nothing to differentiate", x, GradRequest{Tap: "fc", Objective: MeanObjective(), NoInputGrad: true}, "leaves nothing to differentiate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
