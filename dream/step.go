@@ -3,6 +3,9 @@ package dream
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/seedling-ml/seedling/nn"
 )
@@ -96,33 +99,63 @@ func reflect(i, n int) int {
 
 // blur applies a separable Gaussian blur of standard deviation sigma to
 // every plane of an NCHW tensor in place, with mirrored borders. A zero
-// tensor stays exactly zero.
+// tensor stays exactly zero. Planes are blurred in parallel.
 func blur(t *nn.Tensor, sigma float64) {
 	if sigma <= 0 {
 		return
 	}
 	k := gaussianKernel(sigma)
-	r := len(k) / 2
 	h, w := t.Shape[2], t.Shape[3]
-	tmp := make([]float32, h*w)
-	for p := 0; p < t.Shape[0]*t.Shape[1]; p++ {
-		plane := t.Data[p*h*w : (p+1)*h*w]
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				var s float32
-				for j, kv := range k {
-					s += kv * plane[y*w+reflect(x+j-r, w)]
-				}
-				tmp[y*w+x] = s
+	planes := t.Shape[0] * t.Shape[1]
+	workers := min(planes, runtime.GOMAXPROCS(0))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			row := make([]float32, w+len(k)-1)
+			tmp := make([]float32, h*w)
+			for p := int(next.Add(1) - 1); p < planes; p = int(next.Add(1) - 1) {
+				blurPlane(t.Data[p*h*w:(p+1)*h*w], h, w, k, row, tmp)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// blurPlane blurs one h x w plane with kernel k (odd length, centred),
+// using row (w+len(k)-1 values) and tmp (h*w) as scratch. Each row is
+// mirrored once into row, so the inner loops carry no border tests; the
+// sums run over the kernel in order, as a direct convolution would.
+func blurPlane(plane []float32, h, w int, k, row, tmp []float32) {
+	r := len(k) / 2
+	for y := 0; y < h; y++ {
+		src := plane[y*w : (y+1)*w]
+		for i := range row {
+			if j := i - r; j >= 0 && j < w {
+				row[i] = src[j]
+			} else {
+				row[i] = src[reflect(j, w)]
 			}
 		}
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				var s float32
-				for j, kv := range k {
-					s += kv * tmp[reflect(y+j-r, h)*w+x]
-				}
-				plane[y*w+x] = s
+		dst := tmp[y*w : (y+1)*w]
+		for x := range dst {
+			win := row[x : x+len(k)]
+			var s float32
+			for j, kv := range k {
+				s += kv * win[j]
+			}
+			dst[x] = s
+		}
+	}
+	for y := 0; y < h; y++ {
+		dst := plane[y*w : (y+1)*w]
+		clear(dst)
+		for j, kv := range k {
+			src := tmp[reflect(y+j-r, h)*w:][:w]
+			for x := range dst {
+				dst[x] += kv * src[x]
 			}
 		}
 	}
