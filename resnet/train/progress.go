@@ -9,10 +9,11 @@ import (
 )
 
 // progress prints a one-line bar, rewritten with \r, while an epoch runs
-// on a terminal, and one summary line per epoch on any writer. A
+// on a terminal, and one summary line per epoch on any writer. Other
+// writers (a log file, a pipe, CI) get the bar's text as a plain line
+// every logEvery instead, so that long epochs still show progress. A
 // hand-written line is enough here: it needs no dependency and keeps the
-// output of a non-terminal writer (a log file, a test buffer) free of
-// control characters.
+// output of a non-terminal writer free of control characters.
 type progress struct {
 	w     io.Writer
 	tty   bool
@@ -25,8 +26,14 @@ func newProgress(w io.Writer, now func() time.Time) *progress {
 	if w == nil {
 		w = io.Discard
 	}
-	return &progress{w: w, tty: isTerminal(w), now: now}
+	return &progress{w: w, tty: isTerminal(w), now: now, last: now()}
 }
+
+// Redraw intervals: the bar on a terminal, a plain line elsewhere.
+const (
+	barEvery = 200 * time.Millisecond
+	logEvery = 30 * time.Second
+)
 
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
@@ -62,13 +69,19 @@ type barState struct {
 }
 
 // bar redraws the bar on a terminal, at most five times a second and
-// always for the last batch.
+// always for the last batch; elsewhere it prints the same text as a line
+// at most every logEvery, and not for the last batch (the epoch's summary
+// line follows it).
 func (p *progress) bar(s barState) {
-	if !p.tty {
-		return
-	}
 	now := p.now()
-	if s.done < s.total && now.Sub(p.last) < 200*time.Millisecond {
+	every := barEvery
+	if !p.tty {
+		every = logEvery
+		if s.done >= s.total {
+			return
+		}
+	}
+	if s.done < s.total && now.Sub(p.last) < every {
 		return
 	}
 	p.last = now
@@ -77,6 +90,10 @@ func (p *progress) bar(s barState) {
 	line := fmt.Sprintf("epoch %d/%d [%s%s] %d/%d loss %.4f acc %5.1f%% %.1f img/s eta %s (run %s)",
 		s.epoch, s.epochs, strings.Repeat("=", filled), strings.Repeat(" ", cells-filled),
 		s.done, s.total, s.loss, 100*s.acc, s.imagesPerSec, clock(s.eta), clock(s.runETA))
+	if !p.tty {
+		fmt.Fprintln(p.w, line)
+		return
+	}
 	pad := ""
 	if len(line) < p.width {
 		pad = strings.Repeat(" ", p.width-len(line))

@@ -71,6 +71,7 @@ func TestProgressBar(t *testing.T) {
 	p.tty = true
 	s := barState{epoch: 2, epochs: 5, done: 3, total: 10, loss: 0.5, acc: 0.875,
 		imagesPerSec: 42.25, eta: 90 * time.Second, runETA: time.Hour + 30*time.Second}
+	now = now.Add(time.Second)
 	p.bar(s)
 	out := buf.String()
 	assert.True(t, strings.HasPrefix(out, "\r"))
@@ -90,12 +91,25 @@ func TestProgressBar(t *testing.T) {
 	assert.Regexp(t, `^\r +\rdone\n$`, buf.String())
 }
 
-// Without a terminal there is no bar.
+// Without a terminal there is no bar: a plain line every logEvery, none
+// for the last batch, no control characters.
 func TestProgressNoTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(&buf, time.Now)
-	p.bar(barState{epoch: 1, epochs: 1, done: 1, total: 1})
-	assert.Empty(t, buf.String())
+	now := time.Unix(0, 0)
+	p := newProgress(&buf, func() time.Time { return now })
+	s := barState{epoch: 1, epochs: 2, done: 2, total: 10, loss: 1.5}
+	now = now.Add(10 * time.Second)
+	p.bar(s)
+	assert.Empty(t, buf.String(), "too soon")
+	now, s.done = now.Add(25*time.Second), 5
+	p.bar(s)
+	assert.Equal(t, "epoch 1/2 [============            ] 5/10 loss 1.5000 acc   0.0% 0.0 img/s eta 0:00 (run 0:00)\n", buf.String())
+	now, s.done = now.Add(5*time.Second), 6
+	p.bar(s)
+	now, s.done = now.Add(time.Minute), 10
+	p.bar(s)
+	assert.Equal(t, 1, strings.Count(buf.String(), "\n"), "nothing more until logEvery, nothing for the last batch")
+	buf.Reset()
 	p.logf("x %d", 1)
 	assert.Equal(t, "x 1\n", buf.String())
 }
