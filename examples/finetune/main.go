@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		seed       = fs.Uint64("seed", 0, "seed of the initialisation, split, order and augmentation")
 		out        = fs.String("out", "out/finetune", "output folder (with -resume: default the resumed folder)")
 		resume     = fs.String("resume", "", "folder of an earlier run to continue (its settings are used)")
+		overwrite  = fs.Bool("overwrite", false, "replace the checkpoint of an earlier run found in -out (default: refuse, so that no model is lost)")
 		workers    = fs.Int("workers", 0, "goroutines decoding images (default: GOMAXPROCS); does not change results")
 		cacheMB    = fs.Int("cache-mb", 1024, "memory for decoded images in MiB (negative: no cache)")
 	)
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// Only flags given on the command line go into the Config: the rest
 	// keep train's defaults, or a resumed run's settings.
-	cfg := train.Config{Resume: *resume, Workers: *workers}
+	cfg := train.Config{Resume: *resume, Workers: *workers, Overwrite: *overwrite}
 	if set["data"] || *resume == "" {
 		d, err := findData(*data, set["data"])
 		if err != nil {

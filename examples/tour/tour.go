@@ -99,6 +99,7 @@ func trainModel(ctx context.Context, cfg config, rep *report, stderr io.Writer) 
 	res, err := train.Run(ctx, train.Config{
 		Data: cfg.Data, Weights: cfg.Weights, InputSize: cfg.Size, Epochs: cfg.Epochs,
 		BatchSize: cfg.Batch, Seed: cfg.Seed, Out: dir, Optimizer: cfg.Optimizer, LR: cfg.LR,
+		Overwrite: true, // the tour rewrites its whole report folder on every run
 	}, stderr)
 	if err != nil {
 		return nil, nil, err

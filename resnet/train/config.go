@@ -114,6 +114,11 @@ type Config struct {
 	// Resume is a folder written by an earlier run (its model.safetensors)
 	// to continue from. Not saved.
 	Resume string
+	// Overwrite lets a new run (no Resume) replace the checkpoint of an
+	// earlier run found in Out; without it that is an error, so that a
+	// second run with the same Out never destroys the first one's model.
+	// Not saved.
+	Overwrite bool
 	// Workers is the number of goroutines decoding and augmenting images
 	// (default GOMAXPROCS). It does not change the result. Not saved.
 	Workers int

@@ -77,6 +77,10 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if ckpt := filepath.Join(cfg.Out, CheckpointFile); cfg.Resume == "" && !cfg.Overwrite && fileExists(ckpt) {
+		return nil, fmt.Errorf("train: %s holds the checkpoint of an earlier run: continue it with Config.Resume (-resume %s), "+
+			"choose another Config.Out (-out), or set Config.Overwrite (-overwrite) to replace it", ckpt, cfg.Out)
+	}
 	r := &runner{cfg: cfg, pr: newProgress(log, cfg.Clock)}
 	for _, n := range notes {
 		r.pr.logf("%s", n)
@@ -85,6 +89,12 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Result, error) {
 		return nil, err
 	}
 	return r.run(ctx)
+}
+
+// fileExists reports whether path exists (as anything).
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // runner holds a run's state.

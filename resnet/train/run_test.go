@@ -354,6 +354,34 @@ func TestRunCancelled(t *testing.T) {
 	assert.FileExists(t, filepath.Join(cfg.Out, CheckpointFile))
 }
 
+// A new run never replaces an earlier run's checkpoint unless asked to:
+// it says how to resume instead, and leaves the file alone.
+func TestRunKeepsAnEarlierRun(t *testing.T) {
+	data := writeSynth(t, t.TempDir(), 5, 2)
+	cfg := tinyConfig(data, t.TempDir())
+	cfg.Epochs = 1
+	_, err := Run(context.Background(), cfg, nil)
+	require.NoError(t, err)
+	ckpt := filepath.Join(cfg.Out, CheckpointFile)
+	first, err := os.ReadFile(ckpt)
+	require.NoError(t, err)
+
+	cfg.Seed = 8
+	_, err = Run(context.Background(), cfg, nil)
+	require.ErrorContains(t, err, "holds the checkpoint of an earlier run")
+	require.ErrorContains(t, err, "-resume "+cfg.Out)
+	now, err := os.ReadFile(ckpt)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(first, now), "the earlier checkpoint is untouched")
+
+	cfg.Overwrite = true
+	_, err = Run(context.Background(), cfg, nil)
+	require.NoError(t, err)
+	now, err = os.ReadFile(ckpt)
+	require.NoError(t, err)
+	require.False(t, bytes.Equal(first, now), "Overwrite replaces it")
+}
+
 // Bad configurations are refused before any work, naming the field.
 func TestConfigErrorsNameTheField(t *testing.T) {
 	data := writeSynth(t, t.TempDir(), 1, 1)
