@@ -216,7 +216,7 @@ def main():
             print("%-22s %12.2f %12s %8s" % (k, v, "-", "-"))
             continue
         # Speed ratio: ours/theirs for rates, theirs/ours for times and memory.
-        ratio = o / v if "/s" in k else v / o
+        ratio = o / v if k.endswith("images/s") else v / o
         print("%-22s %12.2f %12.2f %7.2fx" % (k, v, o, ratio))
 
 
