@@ -147,6 +147,17 @@ func TestDecodeBadFiles(t *testing.T) {
 		{"class through STACK_GLOBAL", func() []byte {
 			return buildZip(t, []zipEntry{{"a/data.pkl", []byte("\x80\x04\x8c\x02os\x8c\x06system\x93.")}}, zip.Store)
 		}, `unsupported pickle class "os.system"`},
+		// gopickle resolves these two itself, without asking FindClass:
+		// prescan must refuse them by name.
+		{"__builtin__.object through STACK_GLOBAL", func() []byte {
+			return buildZip(t, []zipEntry{{"a/data.pkl", []byte("\x80\x04\x8c\x0b__builtin__\x94\x8c\x06object\x94\x93.")}}, zip.Store)
+		}, `unsupported pickle class "__builtin__.object"`},
+		{"copy_reg._reconstructor through memoized names", func() []byte {
+			return buildZip(t, []zipEntry{{"a/data.pkl", []byte("\x80\x04\x8c\x08copy_reg\x94\x8c\x0e_reconstructor\x94N0h\x00h\x01\x93.")}}, zip.Store)
+		}, `unsupported pickle class "copy_reg._reconstructor"`},
+		{"STACK_GLOBAL names that are not strings", func() []byte {
+			return buildZip(t, []zipEntry{{"a/data.pkl", []byte("\x80\x04K\x01K\x02\x93.")}}, zip.Store)
+		}, "STACK_GLOBAL at byte 6: its module and class name are not plain strings"},
 		{"DICT with an odd number of items", func() []byte {
 			return buildZip(t, []zipEntry{{"a/data.pkl", []byte("\x80\x02(K\x01d.")}}, zip.Store)
 		}, "malformed pickle"},

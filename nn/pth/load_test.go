@@ -207,3 +207,24 @@ func TestLoadResNet18KeyList(t *testing.T) {
 		}
 	}
 }
+
+// torch.save(..., pickle_protocol=4) names its classes with STACK_GLOBAL
+// (and BINGET of memoized names) instead of GLOBAL: such a file loads.
+// testdata/protocol4.pth was written by PyTorch 1.13:
+//
+//	sd = OrderedDict(w=torch.arange(6.).reshape(2, 3),
+//	                 b=torch.tensor([1.5, -2.], dtype=torch.float16), n=torch.tensor(7))
+//	torch.save(sd, "protocol4.pth", pickle_protocol=4)
+func TestLoadProtocol4(t *testing.T) {
+	st, err := Load(filepath.Join("testdata", "protocol4.pth"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "n", "w"}, st.Names())
+	w, err := st.Float("w")
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 3}, w.Shape)
+	assert.Equal(t, []float32{0, 1, 2, 3, 4, 5}, w.Data)
+	b, err := st.Float("b")
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1.5, -2}, b.Data)
+	assert.Equal(t, []int64{7}, st.Ints["n"].Data)
+}

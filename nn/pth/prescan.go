@@ -19,13 +19,15 @@ const maxMarkDepth = 64
 //     holds (gopickle allocates the claimed length before reading);
 //   - LONG1/LONG4 with no bytes (gopickle indexes the last byte);
 //   - more than maxMarkDepth open MARKs;
-//   - a GLOBAL or INST naming a class outside the allow-list, reported by
-//     name before anything runs;
+//   - a GLOBAL, INST or STACK_GLOBAL naming a class outside the
+//     allow-list, reported by name before anything runs (STACK_GLOBAL's
+//     names are followed by globalNames);
 //   - an unknown opcode, or no STOP.
 //
 // It is a check on the byte layout only; the unpickler still does the work.
 func prescan(p []byte) error {
 	depth := 0
+	var names globalNames
 	i := 0
 	for i < len(p) {
 		op := p[i]
@@ -167,6 +169,9 @@ func prescan(p []byte) error {
 			}
 		default:
 			return fmt.Errorf("unknown pickle opcode 0x%02x at byte %d", op, at)
+		}
+		if err := names.step(op, at, p[at+1:i]); err != nil {
+			return err
 		}
 	}
 	return fmt.Errorf("pickle has no STOP opcode")
