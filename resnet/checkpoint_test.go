@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"archive/zip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,6 +50,14 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, meta, meta2)
 			require.Equal(t, want, viaSource.Forward(x).Data)
+			_, _, err = Load(Source{Model: path, Arch: arch})
+			require.NoError(t, err, "the checkpoint's own architecture")
+			other := ResNet34Arch
+			if arch == ResNet34Arch {
+				other = ResNet18Arch
+			}
+			_, _, err = Load(Source{Model: path, Arch: other})
+			require.ErrorContains(t, err, fmt.Sprintf("holds a %s, not the %s asked for", arch, other))
 		})
 	}
 }

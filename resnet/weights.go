@@ -43,7 +43,7 @@ func ReadWeights(path string) (*nn.Safetensors, error) {
 type Source struct {
 	Model   string // our checkpoint (safetensors with metadata)
 	Weights string // torchvision state dict (.pth or safetensors)
-	Arch    Arch   // architecture of Weights; "" infers it from the names (see InferArch)
+	Arch    Arch   // architecture of Weights ("" infers it from the names, see InferArch); with Model, it must match the checkpoint's
 	Classes int    // number of outputs of Weights' fc; 0 means read it from the file
 }
 
@@ -56,6 +56,9 @@ func Load(s Source) (*ResNet, *Meta, error) {
 		return nil, nil, fmt.Errorf("resnet: give either a checkpoint (%s) or torchvision weights (%s), not both", s.Model, s.Weights)
 	case s.Model != "":
 		m, meta, _, err := LoadCheckpoint(s.Model)
+		if err == nil && s.Arch != "" && s.Arch != meta.Arch {
+			return nil, nil, fmt.Errorf("resnet: %s holds a %s, not the %s asked for", s.Model, meta.Arch, s.Arch)
+		}
 		return m, meta, err
 	case s.Weights == "":
 		return nil, nil, fmt.Errorf("resnet: no model given: pass a checkpoint or torchvision weights")

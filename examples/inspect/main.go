@@ -58,8 +58,10 @@ func run(model *modelflags.Flags, image, input, resize, layers string, list bool
 		return err
 	}
 	var taps []string
-	if layers != "" {
-		taps = strings.Split(layers, ",")
+	for _, l := range strings.Split(layers, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			taps = append(taps, l)
+		}
 	}
 	res, err := m.Run(x, taps, false)
 	if err != nil {

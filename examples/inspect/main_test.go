@@ -23,7 +23,7 @@ func TestInspectRawTensorMatchesPyTorch(t *testing.T) {
 	weights := shared.Path(t, "reference/resnet18_seedlings.pth")
 	io := shared.Path(t, "reference/resnet18_io.safetensors")
 	out := filepath.Join(t.TempDir(), "acts.safetensors")
-	require.NoError(t, run(&modelflags.Flags{Weights: weights, Arch: "resnet18"}, "", io, "", "layer2.1,layer4", false, out, 3, true))
+	require.NoError(t, run(&modelflags.Flags{Weights: weights, Arch: "resnet18"}, "", io, "", "layer2.1, layer4", false, out, 3, true))
 	got, err := nn.ReadSafetensors(out)
 	require.NoError(t, err)
 	ref, err := nn.ReadSafetensors(io)
@@ -77,7 +77,8 @@ func TestInspectOtherArchitectures(t *testing.T) {
 			xpath := filepath.Join(t.TempDir(), "x.safetensors")
 			require.NoError(t, nn.WriteSafetensors(xpath, map[string]*nn.Tensor{"x": x}, nil, nil))
 			out := filepath.Join(t.TempDir(), "out.safetensors")
-			require.NoError(t, run(&modelflags.Flags{Weights: wpath, Arch: string(arch)}, "", xpath, "", "layer4", false, out, 3, false))
+			// Without -arch, the architecture is inferred from the names.
+			require.NoError(t, run(&modelflags.Flags{Weights: wpath}, "", xpath, "", "layer4", false, out, 3, false))
 			got, err := nn.ReadSafetensors(out)
 			require.NoError(t, err)
 			m.Eval()

@@ -22,7 +22,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
 	fs.StringVar(&f.Model, "model", "", "Seedling checkpoint (model.safetensors written by finetune)")
 	fs.StringVar(&f.Weights, "weights", "", "torchvision-format weights (.pth or .safetensors), e.g. resnet18-f37072fd.pth")
-	fs.StringVar(&f.Arch, "arch", "resnet18", "architecture of -weights: resnet18, resnet34 or resnet50")
+	fs.StringVar(&f.Arch, "arch", "", "architecture of -weights: resnet18, resnet34 or resnet50 (default: inferred from the weights' names); with -model, checked against the checkpoint's")
 	fs.IntVar(&f.Classes, "classes", 0, "number of classes of -weights (0: read from fc.weight)")
 	return f
 }
