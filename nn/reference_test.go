@@ -104,7 +104,7 @@ func TestReferenceOps(t *testing.T) {
 				x, w, b := leaf("x"), leaf("w"), leaf("b")
 				inputs = map[string]*Tensor{"gx": x, "gw": w, "gb": b}
 				rm, rv := f(name, "running_mean_in").Clone(), f(name, "running_var_in").Clone()
-				y = BatchNorm2d(x, w, b, rm, rv, BatchNormConfig{Training: rc.Training, Momentum: 0.1, Eps: 1e-5})
+				y = BatchNorm2d(x, w, b, rm, rv, BatchNormConfig{Training: rc.Training, Momentum: rc.Momentum, Eps: rc.Eps})
 				if rc.Training {
 					errs.check(t, family, "running_mean", rm, f(name, "running_mean_out"))
 					errs.check(t, family, "running_var", rv, f(name, "running_var_out"))
