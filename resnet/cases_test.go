@@ -186,7 +186,7 @@ func TestC12BatchNormOneValuePerChannel(t *testing.T) {
 		h, w, n int
 		errAt   string
 	}{
-		{32, 32, 1, "layer4.0.bn1"}, {32, 32, 2, ""}, {64, 64, 1, ""},
+		{32, 32, 1, "layer4.0.bn1"}, {32, 32, 2, ""}, {64, 64, 1, ""}, {224, 224, 1, ""},
 	} {
 		t.Run(fmt.Sprintf("%dx%dx%d", tc.n, tc.h, tc.w), func(t *testing.T) {
 			out, err := m.Run(nn.Track(randomInput(tc.n, tc.h, tc.w)), nil, false)
