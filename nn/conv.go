@@ -107,8 +107,8 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	}
 	y := New(g.n, g.cout, g.oh, g.ow)
 	plane := g.oh * g.ow
-	if !g.forwardTiled(x.Data, w.Data, y.Data) {
-		g.forwardChunked(x.Data, w.Data, y.Data)
+	if !g.forwardTiled(x.Data, w.Data, y.Data, nil) {
+		g.forwardChunked(x.Data, w.Data, y.Data, nil)
 	}
 	if b != nil {
 		parallelFor(g.n*g.cout, 64, func(lo, hi int) {
@@ -166,8 +166,9 @@ func (g convGeom) tiling() (rowsPer, imgsPer, count int) {
 // matrices never go to memory and there is no second level of threads.
 // It reports false (doing nothing) when there are too few tiles to keep
 // every core busy or the weights are too large to be read once per tile;
-// the product is then better threaded inside the GEMM.
-func (g convGeom) forwardTiled(x, w, y []float32) bool {
+// the product is then better threaded inside the GEMM. A non-nil ep is
+// applied to each tile's output while it is still in cache.
+func (g convGeom) forwardTiled(x, w, y []float32, ep *epilogue) bool {
 	workers := runtime.GOMAXPROCS(0)
 	rowsPer, imgsPer, count := g.tiling()
 	if workers < 2 || count < 2*workers || 4*g.coutG*g.colsK > tileWeightBytes {
@@ -205,6 +206,11 @@ func (g convGeom) forwardTiled(x, w, y []float32) bool {
 					}
 				}
 				gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, src, ld, 0, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
+				if ep != nil {
+					for ch := gr * g.coutG; ch < (gr+1)*g.coutG; ch++ {
+						ep.apply(y, ch, (img*g.cout+ch)*plane+oi0*g.ow, cols)
+					}
+				}
 				continue
 			}
 			n0 := t * imgsPer
@@ -217,11 +223,7 @@ func (g convGeom) forwardTiled(x, w, y []float32) bool {
 				}
 			}
 			gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, col, cols, 0, out, cols)
-			for i := 0; i < nb; i++ {
-				for o := 0; o < g.coutG; o++ {
-					copy(y[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
-				}
-			}
+			g.scatter(out, y, n0, nb, gr, 0, nb, ep)
 		}
 		if out != nil {
 			putScratch(out)
@@ -240,8 +242,8 @@ func (g convGeom) forwardTiled(x, w, y []float32) bool {
 // forwardChunked is the forward pass as a few large GEMMs threaded inside
 // the product: the images of the batch are taken in chunks whose column
 // matrices sit side by side, so that the product is wide even for small
-// feature maps.
-func (g convGeom) forwardChunked(x, w, y []float32) {
+// feature maps. A non-nil ep is applied to the output.
+func (g convGeom) forwardChunked(x, w, y []float32, ep *epilogue) {
 	plane := g.oh * g.ow
 	per := g.chunkImages()
 	col := getScratch(g.colsK * per * plane)
@@ -255,21 +257,39 @@ func (g convGeom) forwardChunked(x, w, y []float32) {
 				// One image: the GEMM writes straight into y.
 				ys := y[(n0*g.cout+gr*g.coutG)*plane:]
 				gemm(false, false, g.coutG, plane, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, ys, plane)
+				if ep != nil {
+					parallelFor(g.coutG, max(1, elementGrain/plane), func(lo, hi int) {
+						for ch := gr*g.coutG + lo; ch < gr*g.coutG+hi; ch++ {
+							ep.apply(y, ch, (n0*g.cout+ch)*plane, plane)
+						}
+					})
+				}
 				continue
 			}
 			gemm(false, false, g.coutG, cols, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, out, cols)
-			// out is [coutG, nb*plane]; y wants [nb, cout, plane].
-			parallelFor(nb, 1, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					for o := 0; o < g.coutG; o++ {
-						copy(y[((n0+i)*g.cout+gr*g.coutG+o)*plane:][:plane], out[o*cols+i*plane:][:plane])
-					}
-				}
-			})
+			parallelFor(nb, 1, func(lo, hi int) { g.scatter(out, y, n0, nb, gr, lo, hi, ep) })
 		}
 	}
 	putScratch(out)
 	putScratch(col)
+}
+
+// scatter copies images lo..hi-1 of a chunk's GEMM output out
+// ([coutG, nb*plane], images n0..n0+nb-1, group gr) to their places in y
+// ([N, cout, plane]), applying ep (if not nil) to each copied row.
+func (g convGeom) scatter(out, y []float32, n0, nb, gr, lo, hi int, ep *epilogue) {
+	plane := g.oh * g.ow
+	cols := nb * plane
+	for i := lo; i < hi; i++ {
+		for o := 0; o < g.coutG; o++ {
+			ch := gr*g.coutG + o
+			off := ((n0+i)*g.cout + ch) * plane
+			copy(y[off:off+plane], out[o*cols+i*plane:][:plane])
+			if ep != nil {
+				ep.apply(y, ch, off, plane)
+			}
+		}
+	}
 }
 
 // chunkImages returns how many images share one column matrix: enough for

@@ -41,13 +41,25 @@ func vecAdd(dst, a, b []float32) {
 }
 
 // vecAffine sets dst[i] = src[i]*scale + shift, clamped below at 0 when
-// relu (NaN passes through).
+// relu (NaN passes through). With AVX, the tail (len%8 elements) also runs
+// through the fused multiply-add of the vector loop, on a padded copy, so
+// that every element is rounded the same way however a tensor is split
+// into calls (a fused conv epilogue and BatchNorm2d then agree bit for bit).
 func vecAffine(dst, src []float32, scale, shift float32, relu bool) {
 	src = src[:len(dst)]
 	done := 0
-	if useVec && len(dst) >= 8 {
+	if useVec {
 		done = len(dst) &^ 7
-		affineAVX(&dst[0], &src[0], done, scale, shift, relu)
+		if done > 0 {
+			affineAVX(&dst[0], &src[0], done, scale, shift, relu)
+		}
+		if rest := len(dst) - done; rest > 0 {
+			var buf [8]float32
+			copy(buf[:], src[done:])
+			affineAVX(&buf[0], &buf[0], 8, scale, shift, relu)
+			copy(dst[done:], buf[:rest])
+		}
+		return
 	}
 	for i := done; i < len(dst); i++ {
 		v := src[i]*scale + shift

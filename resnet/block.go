@@ -44,6 +44,11 @@ func newBasicBlock(in, planes, stride int, rng *rand.Rand) *BasicBlock {
 func (b *BasicBlock) Forward(x *nn.Tensor) *nn.Tensor { return b.forward(x, "", nil) }
 
 func (b *BasicBlock) forward(x *nn.Tensor, p string, rec *recorder) *nn.Tensor {
+	if rec.fusable(x, p) {
+		h := rec.call(p, "conv1", x, func(x *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(x, b.Conv1, b.BN1, nil, true) })
+		sc := fusedShortcut(x, b.Downsample, p, rec)
+		return rec.call(p, "conv2", h, func(h *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(h, b.Conv2, b.BN2, sc, true) })
+	}
 	h := rec.call(p, "conv1", x, b.Conv1.Forward)
 	h = rec.call(p, "bn1", h, b.BN1.Forward)
 	h = rec.call(p, "relu1", h, nn.ReLU)
@@ -109,6 +114,12 @@ func newBottleneck(in, planes, stride int, rng *rand.Rand) *Bottleneck {
 func (b *Bottleneck) Forward(x *nn.Tensor) *nn.Tensor { return b.forward(x, "", nil) }
 
 func (b *Bottleneck) forward(x *nn.Tensor, p string, rec *recorder) *nn.Tensor {
+	if rec.fusable(x, p) {
+		h := rec.call(p, "conv1", x, func(x *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(x, b.Conv1, b.BN1, nil, true) })
+		h = rec.call(p, "conv2", h, func(h *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(h, b.Conv2, b.BN2, nil, true) })
+		sc := fusedShortcut(x, b.Downsample, p, rec)
+		return rec.call(p, "conv3", h, func(h *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(h, b.Conv3, b.BN3, sc, true) })
+	}
 	h := rec.call(p, "conv1", x, b.Conv1.Forward)
 	h = rec.call(p, "bn1", h, b.BN1.Forward)
 	h = rec.call(p, "relu1", h, nn.ReLU)
@@ -160,4 +171,19 @@ func shortcut(x *nn.Tensor, ds *nn.Sequential, p string, rec *recorder) *nn.Tens
 	rec.tap(join(p, "downsample"), h)
 	rec.tap(join(p, "shortcut"), h)
 	return h
+}
+
+// fusedShortcut is shortcut for a fused unit: the identity, or the
+// downsample conv and BN as one op (when they are the usual Conv2dLayer
+// and BatchNorm2dLayer).
+func fusedShortcut(x *nn.Tensor, ds *nn.Sequential, p string, rec *recorder) *nn.Tensor {
+	if ds == nil {
+		return x
+	}
+	conv, ok1 := ds.Layers[0].(*nn.Conv2dLayer)
+	bn, ok2 := ds.Layers[1].(*nn.BatchNorm2dLayer)
+	if !ok1 || !ok2 {
+		return shortcut(x, ds, p, rec)
+	}
+	return rec.call(p, "downsample", x, func(x *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(x, conv, bn, nil, false) })
 }

@@ -129,9 +129,7 @@ func (m *ResNet) Forward(x *nn.Tensor) *nn.Tensor {
 }
 
 func (m *ResNet) forward(x *nn.Tensor, rec *recorder) *nn.Tensor {
-	h := rec.call("", "conv1", x, m.Conv1.Forward)
-	h = rec.call("", "bn1", h, m.BN1.Forward)
-	h = rec.call("", "relu", h, nn.ReLU)
+	h := m.stem(x, rec)
 	h = rec.call("", "maxpool", h, m.MaxPool.Forward)
 	for s, blocks := range m.Layers {
 		stage := stageName(s)
@@ -144,6 +142,17 @@ func (m *ResNet) forward(x *nn.Tensor, rec *recorder) *nn.Tensor {
 	h = rec.call("", "avgpool", h, func(x *nn.Tensor) *nn.Tensor { return nn.AdaptiveAvgPool2d(x, 1, 1) })
 	h = rec.call("", "flatten", h, nn.Flatten)
 	return rec.call("", "fc", h, m.FC.Forward)
+}
+
+// stem is conv1, bn1 and relu: one fused op for inference when neither
+// conv1 nor bn1 is tapped.
+func (m *ResNet) stem(x *nn.Tensor, rec *recorder) *nn.Tensor {
+	if !x.Tracked() && !rec.wants("conv1") && !rec.wants("bn1") {
+		return rec.call("", "relu", x, func(x *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(x, m.Conv1, m.BN1, nil, true) })
+	}
+	h := rec.call("", "conv1", x, m.Conv1.Forward)
+	h = rec.call("", "bn1", h, m.BN1.Forward)
+	return rec.call("", "relu", h, nn.ReLU)
 }
 
 func stageName(s int) string { return fmt.Sprintf("layer%d", s+1) }

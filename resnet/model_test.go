@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -262,4 +263,39 @@ func TestResetHead(t *testing.T) {
 	out, err := m.Run(randomInput(1, 32, 32), nil, false)
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 12}, out.Logits.Shape)
+}
+
+// Inference runs each conv-BN(-add)-ReLU chain as one fused op; the result
+// is bit-identical to the separate ops (a tracked input runs those), with
+// and without taps inside a unit (which turn the fusion off there only),
+// for both unit types and with frozen BN in training mode.
+func TestFusedInferenceEqualsSeparateOps(t *testing.T) {
+	for _, arch := range []Arch{ResNet18Arch, ResNet50Arch} {
+		t.Run(string(arch), func(t *testing.T) {
+			m, err := New(arch, 6, 9)
+			require.NoError(t, err)
+			rng := rand.New(rand.NewPCG(9, 9))
+			nn.Walk(m, func(_ string, mod nn.Module) {
+				if bn, ok := mod.(*nn.BatchNorm2dLayer); ok {
+					for i := range bn.RunningMean.Data {
+						bn.Weight.Data[i] = float32(1 + 0.2*rng.NormFloat64())
+						bn.Bias.Data[i] = float32(0.1 * rng.NormFloat64())
+						bn.RunningMean.Data[i] = float32(0.1 * rng.NormFloat64())
+						bn.RunningVar.Data[i] = float32(0.5 + rng.Float64())
+					}
+				}
+			})
+			m.Eval()
+			x := randomInput(2, 48, 48)
+			separate := m.Forward(nn.Track(x))
+			assert.Equal(t, separate.Data, m.Forward(x).Data)
+			out, err := m.Run(x, []string{"layer2.1.bn1", "fc"}, false)
+			require.NoError(t, err)
+			assert.Equal(t, separate.Data, out.Logits.Data)
+
+			m.Train()
+			m.SetFreezeBN(true)
+			assert.Equal(t, separate.Data, m.Forward(x).Data, "frozen BN in training mode")
+		})
+	}
 }

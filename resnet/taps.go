@@ -75,6 +75,28 @@ func (r *recorder) tap(name string, t *nn.Tensor) {
 	}
 }
 
+// wants reports whether the tap name was requested.
+func (r *recorder) wants(name string) bool { return r != nil && r.want[name] }
+
+// fusable reports whether the steps inside module prefix may run as fused
+// inference ops (nn.ConvBNAct): no graph is recorded through x, and no
+// tap inside the module ("<prefix>.<anything>") is wanted, so none of the
+// intermediate tensors the fusion skips is needed.
+func (r *recorder) fusable(x *nn.Tensor, prefix string) bool {
+	if x.Tracked() {
+		return false
+	}
+	if r == nil {
+		return true
+	}
+	for name := range r.want {
+		if strings.HasPrefix(name, prefix+".") {
+			return false
+		}
+	}
+	return true
+}
+
 func join(prefix, name string) string {
 	if prefix == "" {
 		return name
