@@ -94,42 +94,13 @@ func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
-	res := &Result{}
-	var detail, cur *nn.Tensor
-	for o := len(sizes) - 1; o >= 0; o-- {
-		base := bases[o]
-		cur = base.Clone()
-		if detail != nil {
-			up := nn.ResizeBilinear(detail, sizes[o].H, sizes[o].W)
-			for i, v := range up.Data {
-				cur.Data[i] += v
-			}
-		}
-		st := OctaveStats{Size: sizes[o]}
-		for range cfg.Steps {
-			v, moved, err := d.step(cur)
-			if err != nil {
-				return nil, fmt.Errorf("dream: octave %d (%dx%d): %w", len(sizes)-o, sizes[o].H, sizes[o].W, err)
-			}
-			st.Objective = append(st.Objective, v)
-			if !moved {
-				st.ZeroGradSteps++
-			}
-		}
-		detail = nn.New(cur.Shape...)
-		for i, v := range cur.Data {
-			detail.Data[i] = v - base.Data[i]
-		}
-		res.Octaves = append(res.Octaves, st)
+	cur, stats, err := ascend(bases, sizes, cfg.Steps, d.step, cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Octaves: stats, Steps: len(stats) * cfg.Steps}
+	for _, st := range stats {
 		res.ZeroGradSteps += st.ZeroGradSteps
-		res.Steps += cfg.Steps
-		if cfg.Progress != nil {
-			p := Progress{Octave: len(sizes) - o, Octaves: len(sizes), Height: sizes[o].H, Width: sizes[o].W, ZeroGradSteps: st.ZeroGradSteps}
-			if n := len(st.Objective); n > 0 {
-				p.First, p.Last = st.Objective[0], st.Objective[n-1]
-			}
-			cfg.Progress(p)
-		}
 	}
 	// The full-size octave is x itself: with no change at all, the result
 	// is x bit for bit (x + 0).
