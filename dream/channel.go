@@ -8,10 +8,10 @@ import (
 	"github.com/seedling-ml/seedling/nn"
 )
 
-// DefaultChannelConfig returns the settings of Channel and ChannelTiles:
-// the mean of one channel (set Config.Channels) maximised from noise with
-// more steps and octaves than a dream on a photo, since the picture starts
-// empty. Layer defaults to "layer3".
+// DefaultChannelConfig returns the settings of Channel, ChannelTiles and
+// Neuron: the mean of one channel (set Config.Channels), or of its one
+// neuron, maximised from noise with more steps and octaves than a dream
+// on a photo, since the picture starts empty. Layer defaults to "layer3".
 func DefaultChannelConfig() Config {
 	c := DefaultConfig()
 	c.Objective = Mean
@@ -67,6 +67,42 @@ func Channel(m Model, size int, cfg Config) (*Result, error) {
 	x, err := Noise(size, cfg.Seed, cfg.Mean, cfg.Std)
 	if err != nil {
 		return nil, err
+	}
+	return DreamTensor(m, x, cfg)
+}
+
+// Neuron visualises one neuron of tap cfg.Layer, as Lucid's neuron
+// objective does: the activation of the single channel in cfg.Channels at
+// one spatial position of the tap, cfg.Neuron (column X, row Y of the
+// tap's output for a size x size input; see Config.Neuron), or the centre
+// of the tap (column W/2, row H/2 of its H x W output) when cfg.Neuron is
+// nil. Like Channel, it dreams on noise seeded by cfg.Seed with the same
+// regularisers (jitter, gradient smoothing, colour decorrelation, octaves;
+// DefaultChannelConfig's settings suit it) and maximises that one value
+// (Mean, the default there) or its square (MeanSquare); the gradient is
+// non-zero only inside the neuron's receptive field, widened a little by
+// the jitter and the smoothing. Result.Octaves holds the neuron's value
+// (or square) before each step. On a tap after a ReLU ("layer2") the
+// neuron can be zero on the noise, with a zero gradient (Result.Warning
+// says so); the tap before that ReLU ("layer2.1.bn2") has none. A channel
+// or position the tap does not have is an error naming it.
+func Neuron(m Model, size int, cfg Config) (*Result, error) {
+	if len(cfg.Channels) != 1 {
+		return nil, fmt.Errorf("dream: Neuron needs exactly one channel of %q in Config.Channels, got %d", cfg.Layer, len(cfg.Channels))
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	x, err := Noise(size, cfg.Seed, cfg.Mean, cfg.Std)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Neuron == nil {
+		shape, err := tapShape(m, x, cfg.Layer)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Neuron = &image.Point{X: shape[3] / 2, Y: shape[2] / 2}
 	}
 	return DreamTensor(m, x, cfg)
 }

@@ -2,6 +2,7 @@ package dream
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"strings"
 
@@ -52,6 +53,17 @@ type Config struct {
 	// Channels, when not empty, restricts the objective to these channels
 	// of the tap. Default: all channels.
 	Channels []int
+	// Neuron, when not nil, restricts the objective further to one neuron:
+	// the activation of the single channel in Channels at column Neuron.X,
+	// row Neuron.Y of the tap's output for the full-size image (Lucid's
+	// neuron objective). Smaller octaves, whose tap is smaller, use the
+	// same relative place: row (2Y+1)h/(2H) of a tap of h rows instead of
+	// H, and likewise for columns. The image is then never tiled (a tile
+	// would have its own tap), and Objective applies to that one value:
+	// Mean maximises the activation, MeanSquare its square. A position
+	// outside the tap is an error. Default nil: every position. Neuron
+	// (the function) sets it to the centre of the tap.
+	Neuron *image.Point
 	// Objective is the function of the (selected) activations that is
 	// maximised. Default MeanSquare.
 	Objective Objective
@@ -85,8 +97,8 @@ type Config struct {
 	Decorrelate bool
 	// TileSize is the largest side, in pixels, of the piece of image given
 	// to the network at once: larger octaves are cut into tiles of about
-	// this size whose gradients are computed one by one (0 never tiles).
-	// Default 512.
+	// this size whose gradients are computed one by one (0 never tiles;
+	// ignored with Neuron). Default 512.
 	TileSize int
 	// Seed seeds the jitter (and, for Channel, the starting noise): a run
 	// is deterministic for a seed. Default 1.
@@ -151,11 +163,24 @@ func (c *Config) check() error {
 			return fmt.Errorf("dream: channel %d is negative", ch)
 		}
 	}
+	if p := c.Neuron; p != nil {
+		if len(c.Channels) != 1 {
+			return fmt.Errorf("dream: a neuron (x=%d, y=%d) of %q needs exactly one channel in Config.Channels, got %d", p.X, p.Y, c.Layer, len(c.Channels))
+		}
+		if p.X < 0 || p.Y < 0 {
+			return fmt.Errorf("dream: neuron position (x=%d, y=%d) of %q is negative", p.X, p.Y, c.Layer)
+		}
+	}
 	return nil
 }
 
-// objective turns the configuration into the function resnet differentiates.
-func (c *Config) objective() resnet.Objective {
+// objective turns the configuration into the function resnet
+// differentiates. With Neuron it needs tap, the size of the tap's output
+// for the full-size image.
+func (c *Config) objective(tap Size) resnet.Objective {
+	if c.Neuron != nil {
+		return neuronObjective(c.Channels[0], *c.Neuron, tap, c.Objective)
+	}
 	chs := append([]int(nil), c.Channels...)
 	switch {
 	case len(chs) == 0 && c.Objective == Mean:
@@ -169,8 +194,31 @@ func (c *Config) objective() resnet.Objective {
 	return func(t *nn.Tensor) *nn.Tensor { return sq(nn.Channels(t, chs)) }
 }
 
+// neuronObjective is the activation (Mean) or its square (MeanSquare) of
+// channel ch at column at.X, row at.Y of a tap whose output is full for
+// the full-size image; a smaller tap of h x w is read at the same relative
+// place, row (2*at.Y+1)*h/(2*full.H) and column (2*at.X+1)*w/(2*full.W),
+// which is at itself at full size and the centre of every tap when at is
+// the centre. With a batch, the values of the images are averaged.
+func neuronObjective(ch int, at image.Point, full Size, obj Objective) resnet.Objective {
+	return func(t *nn.Tensor) *nn.Tensor {
+		n, h, w := t.Shape[0], t.Shape[2], t.Shape[3]
+		y := min(h-1, (2*at.Y+1)*h/(2*full.H))
+		x := min(w-1, (2*at.X+1)*w/(2*full.W))
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = y*w + x
+		}
+		v := nn.Gather(nn.Channels(t, []int{ch}).Reshape(n, h*w), idx)
+		if obj == MeanSquare {
+			v = nn.Mul(v, v)
+		}
+		return nn.Mean(v)
+	}
+}
+
 // Caption describes a configuration in a few words for a figure:
-// "layer3", "layer3 ch 5,9" or "layer4 (mean)".
+// "layer3", "layer3 ch 5,9", "layer3 ch 5 at x=3,y=3" or "layer4 (mean)".
 func Caption(c Config) string {
 	s := c.Layer
 	if len(c.Channels) > 0 {
@@ -179,6 +227,9 @@ func Caption(c Config) string {
 			parts[i] = fmt.Sprint(ch)
 		}
 		s += " ch " + strings.Join(parts, ",")
+	}
+	if p := c.Neuron; p != nil {
+		s += fmt.Sprintf(" at x=%d,y=%d", p.X, p.Y)
 	}
 	if c.Objective != MeanSquare {
 		s += " (" + c.Objective.String() + ")"

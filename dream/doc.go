@@ -18,7 +18,9 @@
 // stage outputs of ResNet18 at 224 px.
 //
 // Channel and ChannelTiles dream from noise instead, one channel at a
-// time, to show what each channel of a stage responds to. UnitFeatures
+// time, to show what each channel of a stage responds to; Neuron does the
+// same for one neuron, one channel at a single position of the tap (the
+// centre by default; see Config.Neuron). UnitFeatures
 // draws the input, the mainstream (first conv after BN and ReLU, second
 // conv after BN), the shortcut and the output of one residual unit as grids
 // of channels.

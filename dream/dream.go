@@ -85,15 +85,31 @@ func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
 		}
 		return nil, fmt.Errorf("dream: input must be a [1,3,H,W] tensor, got shape %v", shape)
 	}
-	d := &dreamer{m: m, cfg: cfg, obj: cfg.objective(), rng: rand.New(rand.NewPCG(cfg.Seed, 0xd7ea3))}
-	d.lo, d.hi = bounds(cfg.Mean, cfg.Std)
 	sizes := OctaveSizes(x.Shape[2], x.Shape[3], cfg.Octaves, cfg.OctaveScale)
 	bases := pyramid(x.Clone(), sizes)
-	if len(cfg.Channels) > 0 {
+	var tap Size
+	switch {
+	case cfg.Neuron != nil:
+		// The position is checked on the tap of the full-size image.
+		shape, err := tapShape(m, bases[0], cfg.Layer)
+		if err != nil {
+			return nil, err
+		}
+		if err := channelsInRange(cfg.Layer, shape[1], cfg.Channels); err != nil {
+			return nil, err
+		}
+		tap = Size{shape[2], shape[3]}
+		if p := *cfg.Neuron; p.X >= tap.W || p.Y >= tap.H {
+			return nil, fmt.Errorf("dream: neuron position (x=%d, y=%d) out of range: tap %q has %d rows and %d columns (y 0..%d, x 0..%d) for a %dx%d (HxW) input",
+				p.X, p.Y, cfg.Layer, tap.H, tap.W, tap.H-1, tap.W-1, x.Shape[2], x.Shape[3])
+		}
+	case len(cfg.Channels) > 0:
 		if err := checkChannels(m, bases[len(bases)-1], cfg.Layer, cfg.Channels); err != nil {
 			return nil, err
 		}
 	}
+	d := &dreamer{m: m, cfg: cfg, obj: cfg.objective(tap), rng: rand.New(rand.NewPCG(cfg.Seed, 0xd7ea3))}
+	d.lo, d.hi = bounds(cfg.Mean, cfg.Std)
 	cur, stats, err := ascend(bases, sizes, cfg.Steps, d.step, cfg.Progress)
 	if err != nil {
 		return nil, err
@@ -120,6 +136,11 @@ func checkChannels(m Model, x *nn.Tensor, layer string, channels []int) error {
 	if err != nil {
 		return err
 	}
+	return channelsInRange(layer, c, channels)
+}
+
+// channelsInRange rejects channels outside [0, c) of a tap with c channels.
+func channelsInRange(layer string, c int, channels []int) error {
 	for _, ch := range channels {
 		if ch < 0 || ch >= c {
 			return fmt.Errorf("dream: channel %d out of range: tap %q has %d channels (0..%d)", ch, layer, c, c-1)
@@ -130,14 +151,23 @@ func checkChannels(m Model, x *nn.Tensor, layer string, channels []int) error {
 
 // tapChannels runs x to the tap and returns its number of channels.
 func tapChannels(m Model, x *nn.Tensor, layer string) (int, error) {
+	shape, err := tapShape(m, x, layer)
+	if err != nil {
+		return 0, err
+	}
+	return shape[1], nil
+}
+
+// tapShape runs x to the tap and returns the [N,C,H,W] shape of its output.
+func tapShape(m Model, x *nn.Tensor, layer string) ([]int, error) {
 	r, err := m.Gradient(x, resnet.GradRequest{Tap: layer, Objective: resnet.MeanObjective()})
 	if err != nil {
-		return 0, fmt.Errorf("dream: %w", err)
+		return nil, fmt.Errorf("dream: %w", err)
 	}
 	if r == nil || r.TapOutput == nil || r.TapOutput.Dim() != 4 {
-		return 0, fmt.Errorf("dream: tap %q is not a 4-D (NCHW) feature map", layer)
+		return nil, fmt.Errorf("dream: tap %q is not a 4-D (NCHW) feature map", layer)
 	}
-	return r.TapOutput.Shape[1], nil
+	return r.TapOutput.Shape, nil
 }
 
 // NumChannels returns the number of channels of a tap of m (for example

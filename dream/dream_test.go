@@ -362,7 +362,7 @@ func TestTiledGradientMatchesWhole(t *testing.T) {
 	for _, tile := range []int{0, 5, 8, 13} {
 		cfg.TileSize = tile
 		m := &identity{}
-		d := &dreamer{m: m, cfg: cfg, obj: cfg.objective()}
+		d := &dreamer{m: m, cfg: cfg, obj: cfg.objective(Size{})}
 		g, v, err := d.gradient(x)
 		require.NoError(t, err)
 		want := (&identity{}).mustGrad(t, x)

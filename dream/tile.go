@@ -12,10 +12,16 @@ import (
 // of nearly equal tiles no larger than TileSize; each tile's gradient is
 // computed on its own and weighted by the tile's share of the pixels, so
 // the objective is the area-weighted mean of the tiles' objectives. The
-// jitter moves the tile borders at every step, which hides the seams.
+// jitter moves the tile borders at every step, which hides the seams. A
+// neuron objective (Config.Neuron) is never tiled: it is one place of the
+// whole image's tap.
 func (d *dreamer) gradient(x *nn.Tensor) (*nn.Tensor, float32, error) {
 	h, w := x.Shape[2], x.Shape[3]
-	ys, xs := tileEdges(h, d.cfg.TileSize), tileEdges(w, d.cfg.TileSize)
+	size := d.cfg.TileSize
+	if d.cfg.Neuron != nil {
+		size = 0
+	}
+	ys, xs := tileEdges(h, size), tileEdges(w, size)
 	req := resnet.GradRequest{Tap: d.cfg.Layer, Objective: d.obj}
 	if len(ys) == 2 && len(xs) == 2 {
 		r, err := d.m.Gradient(x, req)
