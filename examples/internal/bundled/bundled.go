@@ -6,6 +6,7 @@ package bundled
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,4 +40,23 @@ func DataDir() (string, error) {
 		}
 	}
 	return "", errors.New("the bundled data set " + Rel + " was not found above the working directory; run from the repository or give -data DIR")
+}
+
+// SampleImage is a Charlock seedling of the bundled set's val split,
+// relative to the data folder: the default photo of examples/dream and
+// examples/features.
+const SampleImage = "val/Charlock/104.png"
+
+// Path returns rel (such as SampleImage or "val") inside the bundled data
+// folder found by DataDir, and checks that it exists.
+func Path(rel string) (string, error) {
+	dir, err := DataDir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("bundled data: %w", err)
+	}
+	return p, nil
 }
