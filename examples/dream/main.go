@@ -9,10 +9,15 @@
 // original and one dream per layer side by side, captioned (the "stage 2,
 // 3, 4" figure). -channel restricts the objective to some channels of the
 // layer. -mode channels draws, instead, one tile per channel of the layer,
-// each maximised from noise (the image is not used).
+// each maximised from noise (the image is not used). Without -image the
+// photo is a Charlock seedling of the bundled data/seedlings-mini, found
+// from any folder of the repository. -json prints, on stdout, one object
+// with the output path and the objective of each layer (each channel in
+// channels mode) at the first and the last step.
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
@@ -23,12 +28,9 @@ import (
 
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/dream"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 )
-
-// defaultImage is a Charlock seedling of the bundled subset (the path is
-// relative to the repository root).
-const defaultImage = "data/seedlings-mini/val/Charlock/104.png"
 
 // listFlag collects a repeatable, comma-separated flag.
 type listFlag []string
@@ -51,8 +53,49 @@ func main() {
 	}
 }
 
+// objectiveReport is the objective of one dream (one layer, or one
+// channel in channels mode) at its first and its last step.
+type objectiveReport struct {
+	Layer string `json:"layer"`
+	// Channel is the channel drawn (channels mode only).
+	Channel *int `json:"channel,omitempty"`
+	// First is the objective before the first step (smallest octave), Last
+	// before the last step (largest octave); both 0 when Steps is 0.
+	First float32 `json:"first"`
+	Last  float32 `json:"last"`
+	// Steps is the number of steps run over all octaves.
+	Steps   int    `json:"steps"`
+	Warning string `json:"warning,omitempty"`
+}
+
+// jsonReport is what -json prints on stdout.
+type jsonReport struct {
+	Mode       string            `json:"mode"`
+	Out        string            `json:"out"`
+	Objective  string            `json:"objective"`
+	Objectives []objectiveReport `json:"objectives"`
+}
+
+// summarise reads the first and last objective of a finished dream.
+func summarise(layer string, r *dream.Result) objectiveReport {
+	o := objectiveReport{Layer: layer, Steps: r.Steps, Warning: r.Warning()}
+	for _, oct := range r.Octaves {
+		if len(oct.Objective) > 0 {
+			o.First = oct.Objective[0]
+			break
+		}
+	}
+	for i := len(r.Octaves) - 1; i >= 0; i-- {
+		if obj := r.Octaves[i].Objective; len(obj) > 0 {
+			o.Last = obj[len(obj)-1]
+			break
+		}
+	}
+	return o
+}
+
 // run parses args, dreams and writes the PNG; progress goes to stderr and
-// the name of the written file to stdout.
+// the name of the written file to stdout, or with -json the report.
 func run(args []string, stdout, stderr io.Writer) error {
 	def := dream.DefaultConfig()
 	chDef := dream.DefaultChannelConfig()
@@ -61,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	model := modelflags.Register(fs)
 	var layers, channels listFlag
 	mode := fs.String("mode", "dream", "dream (on -image) or channels (one tile per channel, from noise)")
-	imagePath := fs.String("image", defaultImage, "photo to dream on")
+	imagePath := fs.String("image", "", "photo to dream on (default: "+bundled.Rel+"/"+bundled.SampleImage+", found from any folder of the repository)")
 	fs.Var(&layers, "layer", "tap(s) to maximise, repeatable or comma-separated (default "+def.Layer+")")
 	fs.Var(&channels, "channel", "channel(s) of the layer, repeatable or comma-separated (dream default: all; channels mode default: the first 16)")
 	objective := fs.String("objective", "", "mean-square or mean (default: mean-square for dream, mean for channels)")
@@ -77,6 +120,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	size := fs.Int("size", 224, "dream: shorter side resized to this, then centre-cropped square (0: keep the photo's size); channels: tile side")
 	cols := fs.Int("cols", 0, "channels mode: tiles per row (0: about square)")
 	out := fs.String("out", "dream.png", "output PNG")
+	asJSON := fs.Bool("json", false, "write one JSON object to stdout: the output path and, per layer (per channel in channels mode), the objective at the first and the last step")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -141,6 +185,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Mean, cfg.Std = meta.Mean, meta.Std
 
+	rep := jsonReport{Mode: *mode, Out: *out, Objective: cfg.Objective.String()}
 	var result image.Image
 	if *mode == "channels" {
 		if len(layers) != 1 {
@@ -148,18 +193,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Layer = layers[0]
 		result, err = dream.ChannelTiles(m, chs, *size, *cols, cfg, func(ch int, r *dream.Result) {
-			last := r.Octaves[len(r.Octaves)-1].Objective
-			v := float32(0)
-			if len(last) > 0 {
-				v = last[len(last)-1]
-			}
-			fmt.Fprintf(stderr, "%s channel %d: objective %.4g\n", cfg.Layer, ch, v)
+			o := summarise(cfg.Layer, r)
+			o.Channel = &ch
+			rep.Objectives = append(rep.Objectives, o)
+			fmt.Fprintf(stderr, "%s channel %d: objective %.4g\n", cfg.Layer, ch, o.Last)
 		})
 		if err != nil {
 			return err
 		}
 	} else {
 		cfg.Channels = chs
+		if *imagePath == "" {
+			if *imagePath, err = bundled.Path(bundled.SampleImage); err != nil {
+				return fmt.Errorf("no -image given, and %w", err)
+			}
+		}
 		img, err := loadImage(*imagePath, *size)
 		if err != nil {
 			return err
@@ -178,6 +226,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			if w := res.Warning(); w != "" {
 				fmt.Fprintf(stderr, "%s: warning: %s\n", layer, w)
 			}
+			rep.Objectives = append(rep.Objectives, summarise(layer, res))
 			panels, captions = append(panels, res.Image), append(captions, dream.Caption(cfg))
 		}
 		result = panels[1]
@@ -187,6 +236,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := dataset.SavePNG(*out, result); err != nil {
 		return err
+	}
+	if *asJSON {
+		fmt.Fprintln(stderr, "wrote", *out)
+		return json.NewEncoder(stdout).Encode(rep)
 	}
 	fmt.Fprintln(stdout, "wrote", *out)
 	return nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/internal/shared"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -27,11 +30,10 @@ func checkpoint(t *testing.T) string {
 	return path
 }
 
-// sampleImage is one photo of the bundled subset.
+// sampleImage is the default photo, from the bundled subset.
 func sampleImage(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join("..", "..", defaultImage)
-	_, err := os.Stat(p)
+	p, err := bundled.Path(bundled.SampleImage)
 	require.NoError(t, err)
 	return p
 }
@@ -130,6 +132,84 @@ func TestDreamFlagErrors(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 			_, statErr := os.Stat(out)
 			assert.True(t, os.IsNotExist(statErr), "no output on error")
+		})
+	}
+}
+
+// Without -image the program dreams on the bundled photo, from the
+// package's folder and from a folder further below the repository root
+// (the old default, a path relative to the root, failed in both).
+func TestDreamDefaultImageFromSubfolders(t *testing.T) {
+	model := checkpoint(t)
+	want := readPNG(t, sampleImage(t)).Bounds().Size()
+	for _, dir := range []string{".", filepath.Join("..", "internal", "bundled")} {
+		t.Run(dir, func(t *testing.T) {
+			t.Chdir(dir)
+			out := filepath.Join(t.TempDir(), "out.png")
+			var stdout, stderr bytes.Buffer
+			args := []string{"-model", model, "-out", out, "-layer", "layer2", "-size", "0", "-octaves", "1", "-steps", "0"}
+			require.NoError(t, run(args, &stdout, &stderr), stderr.String())
+			assert.Equal(t, want, readPNG(t, out).Bounds().Size(), "the photo at its own size")
+		})
+	}
+}
+
+// -json writes one object on stdout: the output path and, per layer or per
+// channel, the objective at the first and the last step, the same values
+// the progress lines print.
+func TestDreamJSON(t *testing.T) {
+	model := checkpoint(t)
+	img := sampleImage(t)
+	tests := []struct {
+		name      string
+		args      []string
+		objective string
+		want      []string // layer of each entry
+		channels  []int
+		steps     int
+	}{
+		{"two layers", []string{"-layer", "layer2,layer3", "-size", "40", "-octaves", "2", "-steps", "3"},
+			"mean-square", []string{"layer2", "layer3"}, nil, 6},
+		{"channels", []string{"-mode", "channels", "-layer", "layer2", "-channel", "4,9", "-size", "24", "-octaves", "1", "-steps", "2"},
+			"mean", []string{"layer2", "layer2"}, []int{4, 9}, 2},
+		{"no steps", []string{"-layer", "layer1", "-size", "32", "-octaves", "1", "-steps", "0"},
+			"mean-square", []string{"layer1"}, nil, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.png")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"-model", model, "-image", img, "-out", out, "-json"}, tc.args...)
+			require.NoError(t, run(args, &stdout, &stderr), stderr.String())
+			readPNG(t, out)
+
+			dec := json.NewDecoder(&stdout)
+			var rep jsonReport
+			require.NoError(t, dec.Decode(&rep))
+			assert.False(t, dec.More(), "one object only")
+			assert.Equal(t, out, rep.Out)
+			assert.Equal(t, tc.objective, rep.Objective)
+			require.Len(t, rep.Objectives, len(tc.want))
+			for i, o := range rep.Objectives {
+				assert.Equal(t, tc.want[i], o.Layer)
+				assert.Equal(t, tc.steps, o.Steps)
+				if tc.steps == 0 {
+					assert.Zero(t, o.First)
+					assert.Zero(t, o.Last)
+					continue
+				}
+				assert.NotZero(t, o.Last)
+				if tc.channels != nil {
+					require.NotNil(t, o.Channel)
+					assert.Equal(t, tc.channels[i], *o.Channel)
+					assert.Contains(t, stderr.String(), fmt.Sprintf("%s channel %d: objective %.4g", o.Layer, *o.Channel, o.Last))
+					continue
+				}
+				assert.Nil(t, o.Channel)
+				assert.Greater(t, o.Last, o.First, "%s: gradient ascent raises the objective", o.Layer)
+				assert.Contains(t, stderr.String(), fmt.Sprintf("%s: octave 1/2 29x29 objective %.4g ->", o.Layer, o.First))
+				assert.Regexp(t, fmt.Sprintf(`%s: octave 2/2 40x40 objective \S+ -> %.4g\n`, o.Layer, o.Last), stderr.String())
+			}
 		})
 	}
 }
