@@ -14,17 +14,20 @@ func Add(a, b *Tensor) *Tensor {
 		vecAdd(y.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi])
 	})
 	if anyTracked(a, b) {
-		record(y, "Add", []*Tensor{a, b}, func(gy *Tensor, gx []*Tensor) {
-			for _, g := range gx {
-				if g != nil {
-					parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
-						axpy(g.Data[lo:hi], gy.Data[lo:hi])
-					})
-				}
-			}
-		})
+		record(y, "Add", []*Tensor{a, b}, addBackward)
 	}
 	return y
+}
+
+// addBackward passes the output's gradient to both inputs.
+func addBackward(gy *Tensor, gx []*Tensor) {
+	for _, g := range gx {
+		if g != nil {
+			parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
+				axpy(g.Data[lo:hi], gy.Data[lo:hi])
+			})
+		}
+	}
 }
 
 // Scale returns s * x element-wise.

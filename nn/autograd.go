@@ -180,6 +180,7 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 	}
 	visit(root)
 	grads := map[*Tensor]*Tensor{root: gy.Clone()}
+	var spare gradPool
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		g := grads[t]
@@ -193,7 +194,7 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 				continue
 			}
 			if grads[in] == nil {
-				grads[in] = New(in.Shape...)
+				grads[in] = spare.get(in.Shape)
 			}
 			gx[j] = grads[in]
 			any = true
@@ -202,8 +203,38 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 			t.node.backward(g, gx)
 		}
 		if !want(t) {
-			delete(grads, t) // free intermediate gradients early
+			// An intermediate gradient is done with once its node has
+			// run: its buffer serves a later one of the same size.
+			delete(grads, t)
+			spare.put(g)
 		}
 	}
 	return grads
+}
+
+// gradPool recycles the buffers of intermediate gradients within one
+// backward pass. A ResNet has many activations of each size, so a pass
+// then allocates a few buffers per size instead of one per activation, and
+// its memory is not left for the garbage collector.
+type gradPool map[int][][]float32
+
+// get returns a zeroed gradient of the given shape, reusing a spare buffer
+// of the same size when there is one.
+func (p *gradPool) get(shape []int) *Tensor {
+	n := checkShape(shape)
+	if free := (*p)[n]; len(free) > 0 {
+		data := free[len(free)-1]
+		(*p)[n] = free[:len(free)-1]
+		clear(data)
+		return &Tensor{Shape: append([]int(nil), shape...), Data: data}
+	}
+	return New(shape...)
+}
+
+// put returns g's buffer to the pool.
+func (p *gradPool) put(g *Tensor) {
+	if *p == nil {
+		*p = gradPool{}
+	}
+	(*p)[len(g.Data)] = append((*p)[len(g.Data)], g.Data)
 }

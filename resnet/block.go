@@ -49,14 +49,26 @@ func (b *BasicBlock) forward(x *nn.Tensor, p string, rec *recorder) *nn.Tensor {
 		sc := fusedShortcut(x, b.Downsample, p, rec)
 		return rec.call(p, "conv2", h, func(h *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(h, b.Conv2, b.BN2, sc, true) })
 	}
+	relu, add := unitOps(rec, p)
 	h := rec.call(p, "conv1", x, b.Conv1.Forward)
 	h = rec.call(p, "bn1", h, b.BN1.Forward)
-	h = rec.call(p, "relu1", h, nn.ReLU)
+	h = rec.call(p, "relu1", h, relu)
 	h = rec.call(p, "conv2", h, b.Conv2.Forward)
 	h = rec.call(p, "bn2", h, b.BN2.Forward)
 	sc := shortcut(x, b.Downsample, p, rec)
-	sum := rec.call(p, "add", h, func(h *nn.Tensor) *nn.Tensor { return nn.Add(h, sc) })
-	return nn.ReLU(sum)
+	sum := rec.call(p, "add", h, func(h *nn.Tensor) *nn.Tensor { return add(h, sc) })
+	return relu(sum)
+}
+
+// unitOps returns the ReLU and Add of a unit: in place (as torchvision's
+// inplace ReLU and out += identity), so that a training graph keeps four
+// tensors per BasicBlock instead of seven, unless a tap inside the unit
+// needs the intermediate tensors intact.
+func unitOps(rec *recorder, p string) (relu func(*nn.Tensor) *nn.Tensor, add func(a, b *nn.Tensor) *nn.Tensor) {
+	if rec.wantsInside(p) {
+		return nn.ReLU, nn.Add
+	}
+	return nn.ReLUInPlace, nn.AddInPlace
 }
 
 func (b *BasicBlock) tapNames() []string {
@@ -120,17 +132,18 @@ func (b *Bottleneck) forward(x *nn.Tensor, p string, rec *recorder) *nn.Tensor {
 		sc := fusedShortcut(x, b.Downsample, p, rec)
 		return rec.call(p, "conv3", h, func(h *nn.Tensor) *nn.Tensor { return nn.ConvBNAct(h, b.Conv3, b.BN3, sc, true) })
 	}
+	relu, add := unitOps(rec, p)
 	h := rec.call(p, "conv1", x, b.Conv1.Forward)
 	h = rec.call(p, "bn1", h, b.BN1.Forward)
-	h = rec.call(p, "relu1", h, nn.ReLU)
+	h = rec.call(p, "relu1", h, relu)
 	h = rec.call(p, "conv2", h, b.Conv2.Forward)
 	h = rec.call(p, "bn2", h, b.BN2.Forward)
-	h = rec.call(p, "relu2", h, nn.ReLU)
+	h = rec.call(p, "relu2", h, relu)
 	h = rec.call(p, "conv3", h, b.Conv3.Forward)
 	h = rec.call(p, "bn3", h, b.BN3.Forward)
 	sc := shortcut(x, b.Downsample, p, rec)
-	sum := rec.call(p, "add", h, func(h *nn.Tensor) *nn.Tensor { return nn.Add(h, sc) })
-	return nn.ReLU(sum)
+	sum := rec.call(p, "add", h, func(h *nn.Tensor) *nn.Tensor { return add(h, sc) })
+	return relu(sum)
 }
 
 func (b *Bottleneck) tapNames() []string {

@@ -152,7 +152,10 @@ func (m *ResNet) stem(x *nn.Tensor, rec *recorder) *nn.Tensor {
 	}
 	h := rec.call("", "conv1", x, m.Conv1.Forward)
 	h = rec.call("", "bn1", h, m.BN1.Forward)
-	return rec.call("", "relu", h, nn.ReLU)
+	if rec.wants("bn1") {
+		return rec.call("", "relu", h, nn.ReLU)
+	}
+	return rec.call("", "relu", h, nn.ReLUInPlace)
 }
 
 func stageName(s int) string { return fmt.Sprintf("layer%d", s+1) }

@@ -83,18 +83,21 @@ func (r *recorder) wants(name string) bool { return r != nil && r.want[name] }
 // tap inside the module ("<prefix>.<anything>") is wanted, so none of the
 // intermediate tensors the fusion skips is needed.
 func (r *recorder) fusable(x *nn.Tensor, prefix string) bool {
-	if x.Tracked() {
-		return false
-	}
+	return !x.Tracked() && !r.wantsInside(prefix)
+}
+
+// wantsInside reports whether a tap inside module prefix
+// ("<prefix>.<anything>") was requested.
+func (r *recorder) wantsInside(prefix string) bool {
 	if r == nil {
-		return true
+		return false
 	}
 	for name := range r.want {
 		if strings.HasPrefix(name, prefix+".") {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 func join(prefix, name string) string {
