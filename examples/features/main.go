@@ -6,9 +6,15 @@
 //
 //	go run ./examples/features -weights resnet18_seedlings.pth -classes 12 \
 //	    -unit layer2.1 -image leaf.png -out layer2.1.png
+//
+// Without -image the photo is a Charlock seedling of the bundled
+// data/seedlings-mini, found from any folder of the repository. -json
+// prints, on stdout, the channels each panel shows and their mean
+// activations on the photo.
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,12 +24,32 @@ import (
 
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/dream"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
+	"github.com/seedling-ml/seedling/nn"
+	"github.com/seedling-ml/seedling/resnet"
 )
 
-// defaultImage is a Charlock seedling of the bundled subset (the path is
-// relative to the repository root).
-const defaultImage = "data/seedlings-mini/val/Charlock/104.png"
+// panelReport is one panel of -json.
+type panelReport struct {
+	// Panel is input, conv1, conv2 (conv3 for a bottleneck), shortcut or
+	// output; Tap and Caption are those of dream.UnitPanels.
+	Panel   string `json:"panel"`
+	Tap     string `json:"tap"`
+	Caption string `json:"caption"`
+	// Channels are the channels shown, in the picture's order; Means their
+	// mean activations over the tap's positions for the photo.
+	Channels []int     `json:"channels"`
+	Means    []float64 `json:"means"`
+}
+
+// jsonReport is what -json prints on stdout.
+type jsonReport struct {
+	Unit   string        `json:"unit"`
+	Image  string        `json:"image"`
+	Out    string        `json:"out"`
+	Panels []panelReport `json:"panels"`
+}
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -38,13 +64,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	model := modelflags.Register(fs)
 	unit := fs.String("unit", "layer2.1", "residual unit to open, e.g. layer1.0, layer2.1, layer4.1")
-	imagePath := fs.String("image", defaultImage, "photo to run")
+	imagePath := fs.String("image", "", "photo to run (default: "+bundled.Rel+"/"+bundled.SampleImage+", found from any folder of the repository)")
 	size := fs.Int("size", 224, "shorter side resized to size*256/224, then a centre crop of size x size (eval preprocessing)")
 	topK := fs.Int("top", 16, "channels per panel: the largest mean activations")
 	channels := fs.String("channels", "", "comma-separated channels of the unit's output to show instead of the top ones")
 	cols := fs.Int("cols", 8, "tiles per row")
 	tile := fs.Int("tile", 56, "tile width in pixels")
 	out := fs.String("out", "features.png", "output PNG")
+	asJSON := fs.Bool("json", false, "write one JSON object to stdout: per panel, the channels shown and their mean activations")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +97,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts.Mean, opts.Std = meta.Mean, meta.Std
+	if *imagePath == "" {
+		if *imagePath, err = bundled.Path(bundled.SampleImage); err != nil {
+			return fmt.Errorf("no -image given, and %w", err)
+		}
+	}
 	img, err := dataset.DecodeFile(*imagePath, dataset.DecodeOptions{})
 	if err != nil {
 		return err
@@ -88,9 +120,77 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var panels []panelReport
+	if *asJSON {
+		// Before writing, so that a failure leaves no picture behind.
+		if panels, err = describe(m, x, *unit, opts); err != nil {
+			return err
+		}
+	}
 	if err := dataset.SavePNG(*out, pic); err != nil {
 		return err
 	}
+	if *asJSON {
+		fmt.Fprintln(stderr, "wrote", *out)
+		return json.NewEncoder(stdout).Encode(jsonReport{Unit: *unit, Image: *imagePath, Out: *out, Panels: panels})
+	}
 	fmt.Fprintln(stdout, "wrote", *out)
 	return nil
+}
+
+// describe lists, per panel of the unit, the channels dream.UnitFeatures
+// shows with opts and their mean activations: the residual-space panels
+// share the chosen channels (by default the output's top ones), the others
+// show their own top channels.
+func describe(m *resnet.ResNet, x *nn.Tensor, unit string, opts dream.FeatureOptions) ([]panelReport, error) {
+	panels, err := dream.UnitPanels(m, unit)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TopK <= 0 {
+		opts.TopK = 16
+	}
+	taps := make([]string, len(panels))
+	for i, p := range panels {
+		taps[i] = p.Tap
+	}
+	outs, err := m.Run(x.Detach(), taps, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", unit, err)
+	}
+	output := outs.Taps[unit]
+	shared := opts.Channels
+	if len(shared) == 0 {
+		shared = dream.TopChannels(output, opts.TopK)
+	}
+	rep := make([]panelReport, len(panels))
+	for i, p := range panels {
+		t := outs.Taps[p.Tap]
+		chs := shared
+		if !p.Residual || t.Shape[1] != output.Shape[1] {
+			chs = dream.TopChannels(t, opts.TopK)
+		}
+		var name string
+		switch i {
+		case 0:
+			name = "input"
+		case len(panels) - 2:
+			name = "shortcut"
+		case len(panels) - 1:
+			name = "output"
+		default:
+			name = fmt.Sprintf("conv%d", i)
+		}
+		plane := t.Shape[2] * t.Shape[3]
+		means := make([]float64, len(chs))
+		for j, c := range chs {
+			var sum float64
+			for _, v := range t.Data[c*plane : (c+1)*plane] {
+				sum += float64(v)
+			}
+			means[j] = sum / float64(plane)
+		}
+		rep[i] = panelReport{Panel: name, Tap: p.Tap, Caption: p.Caption, Channels: chs, Means: means}
+	}
+	return rep, nil
 }
