@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/dataset"
@@ -30,10 +31,12 @@ func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Datase
 	}
 	panels := []image.Image{orig[0]}
 	captions := []string{"original: " + val.Classes[s.Label]}
+	dc := dream.DefaultConfig()
+	dc.Steps, dc.Octaves, dc.Seed = cfg.DreamSteps, cfg.DreamOctaves, cfg.Seed
+	dc.Mean, dc.Std = meta.Mean, meta.Std
+	var sizes []dream.OctaveStats
 	for _, layer := range cfg.DreamLayers {
-		dc := dream.DefaultConfig()
-		dc.Layer, dc.Steps, dc.Octaves, dc.Seed = layer, cfg.DreamSteps, cfg.DreamOctaves, cfg.Seed
-		dc.Mean, dc.Std = meta.Mean, meta.Std
+		dc.Layer = layer
 		dc.Progress = func(p dream.Progress) {
 			fmt.Fprintf(stderr, "   %s octave %d/%d (%dx%d): objective %.3g -> %.3g\n",
 				layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
@@ -45,15 +48,65 @@ func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Datase
 		if w := res.Warning(); w != "" {
 			fmt.Fprintf(stderr, "   %s: %s\n", layer, w)
 		}
+		st, err := dreamNumbers(m, x, res, layer)
+		if err != nil {
+			return err
+		}
 		panels = append(panels, res.Image)
 		captions = append(captions, "dream: "+layer)
-		rep.Dreams = append(rep.Dreams, dreamStats{Layer: layer, Objective: objectiveRise(res)})
+		rep.Dreams = append(rep.Dreams, st)
+		sizes = res.Octaves
 	}
-	rep.Dream = figure{File: "dream.png", Caption: fmt.Sprintf(
-		"DeepDream of %s (%s) at %d px: gradient ascent on the mean square of each stage's output, %d octaves of %d steps. "+
-			"Stage 2 amplifies edges and textures, stage 4 whole shapes the network uses to tell the classes apart.",
-		filepath.Base(s.Path), val.Classes[s.Label], cfg.DreamSize, cfg.DreamOctaves, cfg.DreamSteps)}
+	rep.Dream = figure{File: "dream.png", Caption: dreamCaption(filepath.Base(s.Path), val.Classes[s.Label], dc, sizes, rep.Dreams)}
 	return dataset.SavePNG(filepath.Join(cfg.Out, rep.Dream.File), dream.Figure(panels, captions))
+}
+
+// dreamNumbers measures one dream: its objective (the mean square of the
+// layer's output) on the input and on the dream at full size, without
+// jitter, and the first and last step of each octave.
+func dreamNumbers(m *resnet.ResNet, x *nn.Tensor, res *dream.Result, layer string) (dreamStats, error) {
+	st := dreamStats{Layer: layer}
+	for i, in := range []*nn.Tensor{x, res.Tensor} {
+		out, err := m.Run(in, []string{layer}, true)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", layer, err)
+		}
+		tap := out.Taps[layer]
+		if tap == nil {
+			return st, fmt.Errorf("%s: no output for the tap", layer)
+		}
+		st.Objective[i] = resnet.MeanSquareObjective()(tap).Item()
+	}
+	for _, o := range res.Octaves {
+		oo := octaveObjective{Height: o.Size.H, Width: o.Size.W}
+		if n := len(o.Objective); n > 0 {
+			oo.First, oo.Last = o.Objective[0], o.Objective[n-1]
+		}
+		st.Octaves = append(st.Octaves, oo)
+	}
+	return st, nil
+}
+
+// dreamCaption says how the dreams were computed and what the objective
+// did in this run.
+func dreamCaption(file, class string, dc dream.Config, octaves []dream.OctaveStats, stats []dreamStats) string {
+	var sizes []string
+	for _, o := range octaves {
+		sizes = append(sizes, fmt.Sprintf("%dx%d", o.Size.W, o.Size.H))
+	}
+	var moves []string
+	for _, d := range stats {
+		moves = append(moves, fmt.Sprintf("%s %.3g to %.3g", d.Layer, d.Objective[0], d.Objective[1]))
+	}
+	decor := "off"
+	if dc.Decorrelate {
+		decor = "on"
+	}
+	return fmt.Sprintf("DeepDream of %s (%s), one panel per layer: gradient ascent on the mean square of the layer's output, "+
+		"over %d octaves (%s px, smallest first) of %d steps each; each step adds %.3g times the gradient divided by its mean "+
+		"absolute value, after a random shift of up to %d px, a Gaussian smoothing of the gradient (%.3g px) and colour decorrelation (%s). "+
+		"Objective of the full-size input and of the dream, without shift: %s.",
+		file, class, len(octaves), strings.Join(sizes, ", "), dc.Steps, dc.LR, dc.Jitter, dc.Smooth, decor, strings.Join(moves, "; "))
 }
 
 // firstSample is the validation image that the dreams and the units show:
@@ -67,21 +120,6 @@ func firstSample(val *dataset.Dataset, seed uint64) (dataset.Sample, error) {
 		return dataset.Sample{}, fmt.Errorf("no validation images in %s", val.Root)
 	}
 	return val.Samples[picks[0]], nil
-}
-
-// objectiveRise returns the objective at the first step of the first
-// octave and at the last step of the last one.
-func objectiveRise(r *dream.Result) [2]float32 {
-	var out [2]float32
-	if n := len(r.Octaves); n > 0 {
-		if o := r.Octaves[0].Objective; len(o) > 0 {
-			out[0] = o[0]
-		}
-		if o := r.Octaves[n-1].Objective; len(o) > 0 {
-			out[1] = o[len(o)-1]
-		}
-	}
-	return out
 }
 
 // units draws the inside of each residual unit for one validation sample:
@@ -210,9 +248,19 @@ func cams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset,
 	if err != nil {
 		return err
 	}
+	right := 0
+	lo, hi := 1.0, 0.0
+	for _, st := range rep.Samples {
+		if st.True == st.Predicted {
+			right++
+		}
+		lo, hi = min(lo, st.OnPlant), max(hi, st.OnPlant)
+	}
 	rep.CAMGrid = figure{File: "cam.png", Caption: fmt.Sprintf(
-		"%d validation samples, one per class first: the image, its CAM and its Grad-CAM on layer4 for the predicted class "+
-			"(red = strong), with the prediction and the share of the Grad-CAM map that falls on plant pixels.", len(picks))}
+		"%d validation samples, picked round-robin over the classes: the image, its CAM and its Grad-CAM on layer4 for the "+
+			"predicted class (jet colour map, red high), with the prediction, its probability and the share of the Grad-CAM "+
+			"map's mass on plant pixels (excess green 2G-R-B above %.2f). %d of the %d predictions are right; the on-plant "+
+			"share goes from %.0f%% to %.0f%%.", len(picks), cam.DefaultExGThreshold, right, len(picks), 100*lo, 100*hi)}
 	if err := dataset.SavePNG(filepath.Join(cfg.Out, rep.CAMGrid.File), grid); err != nil {
 		return err
 	}
@@ -237,10 +285,35 @@ func cams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Dataset,
 	if err != nil {
 		return err
 	}
-	rep.LooksWrong = figure{File: "looks-wrong.png", Caption: fmt.Sprintf(
-		"The %d samples whose Grad-CAM map puts the least of its mass on the plant (plant pixels: excess green 2G-R-B above %.2f), "+
-			"worst first: here the network looks at soil, gravel, the pot edge or the label.", worst, cam.DefaultExGThreshold)}
+	rep.LooksWrong = figure{File: "looks-wrong.png", Caption: looksWrongCaption(ranked[:worst], len(ranked))}
 	return dataset.SavePNG(filepath.Join(cfg.Out, rep.LooksWrong.File), wgrid)
+}
+
+// looksWrongCaption says how the listed samples were chosen and gives
+// their numbers: the share of each Grad-CAM map's mass on plant pixels and
+// the share of the image that is plant (what a uniform map would get).
+func looksWrongCaption(shown []cam.Focus, of int) string {
+	var on, cover []string
+	empty := 0
+	for _, f := range shown {
+		on = append(on, fmt.Sprintf("%.0f%%", 100*f.OnPlant))
+		cover = append(cover, fmt.Sprintf("%.0f%%", 100*f.PlantCover))
+		if f.Empty {
+			empty++
+		}
+	}
+	which := fmt.Sprintf("The %d of the %d samples above", len(shown), of)
+	if len(shown) == of {
+		which = fmt.Sprintf("All %d samples above", of)
+	}
+	s := fmt.Sprintf("%s, ranked by the share of their Grad-CAM map's mass (layer4, predicted class) on plant pixels "+
+		"(excess green 2G-R-B above %.2f), smallest first. Share of the map on plant pixels: %s; "+
+		"share of the image that is plant pixels: %s.",
+		which, cam.DefaultExGThreshold, strings.Join(on, ", "), strings.Join(cover, ", "))
+	if empty > 0 {
+		s += fmt.Sprintf(" %d of these maps are zero everywhere (no mass to place; counted as 0%%).", empty)
+	}
+	return s
 }
 
 // short cuts a class name to fit under a tile.

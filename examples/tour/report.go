@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet/train"
@@ -33,8 +34,24 @@ type timing struct {
 // dreamStats are the numbers of one stage's dream.
 type dreamStats struct {
 	Layer string `json:"layer"`
-	// Objective is the objective at the first and at the last step.
-	Objective [2]float32 `json:"objective_first_last"`
+	// Objective is the dream's objective (the mean square of the layer's
+	// output) for the input image and for the dream, both at full size
+	// and without jitter: one measure on the same framing, before and
+	// after.
+	Objective [2]float32 `json:"objective_input_dream"`
+	// Octaves holds, smallest first, the objective before the first and
+	// before the last step of each octave, as the run measured it (on the
+	// jittered image of that octave's size).
+	Octaves []octaveObjective `json:"octaves"`
+}
+
+// octaveObjective is the objective at the first and the last step of one
+// octave.
+type octaveObjective struct {
+	Height int     `json:"height"`
+	Width  int     `json:"width"`
+	First  float32 `json:"first"`
+	Last   float32 `json:"last"`
 }
 
 // sampleStats describe one sample explained with CAM and Grad-CAM.
@@ -97,6 +114,7 @@ var funcs = template.FuncMap{
 		return r.Samples[i]
 	},
 	"inc":  func(i int) int { return i + 1 },
+	"join": func(s []string) string { return strings.Join(s, ", ") },
 	"base": filepath.Base,
 	"start": func(r *report) string {
 		if r.Config.Weights != "" {
@@ -147,11 +165,11 @@ validation loss {{f3 .ValLoss}}, accuracy {{pct .ValAccuracy}}; {{f1 .ImagesPerS
 {{range .Training.PerClass}}<tr><td>{{.Class}}</td><td>{{pct .Precision}}</td><td>{{pct .Recall}}</td><td>{{.Support}}</td></tr>
 {{end}}</table>
 
-<h2>3. DeepDream: what stages 2, 3 and 4 encode</h2>
-<figure><img src="{{.Dream.File}}" alt="DeepDream of stages 2, 3 and 4"><figcaption>{{.Dream.Caption}}</figcaption></figure>
+<h2>3. DeepDream on {{join .Config.DreamLayers}}</h2>
+<figure><img src="{{.Dream.File}}" alt="DeepDream of {{join .Config.DreamLayers}}"><figcaption>{{.Dream.Caption}}</figcaption></figure>
 <table>
-<tr><th>layer</th><th>objective at the first step</th><th>at the last step</th></tr>
-{{range .Dreams}}<tr><td>{{.Layer}}</td><td>{{g3 (index .Objective 0)}}</td><td>{{g3 (index .Objective 1)}}</td></tr>
+<tr><th>layer</th><th>objective of the input</th><th>of the dream</th><th>per octave: first &rarr; last step</th></tr>
+{{range .Dreams}}<tr><td>{{.Layer}}</td><td>{{g3 (index .Objective 0)}}</td><td>{{g3 (index .Objective 1)}}</td><td>{{range $i, $o := .Octaves}}{{if $i}}; {{end}}{{$o.Width}}&times;{{$o.Height}}: {{g3 $o.First}} &rarr; {{g3 $o.Last}}{{end}}</td></tr>
 {{end}}</table>
 
 <h2>4. Inside a residual unit: mainstream and shortcut</h2>

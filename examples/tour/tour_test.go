@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ func tinyConfig(t *testing.T) config {
 	t.Helper()
 	cfg, err := parseFlags([]string{"-quick", "-size", "32", "-epochs", "1", "-samples", "3", "-out", t.TempDir()}, os.Stderr)
 	require.NoError(t, err)
-	cfg.DreamSize, cfg.DreamSteps, cfg.DreamOctaves, cfg.UnitChannels, cfg.DisplaySize = 64, 1, 2, 4, 64
+	cfg.DreamSize, cfg.DreamSteps, cfg.DreamOctaves, cfg.UnitChannels, cfg.DisplaySize = 64, 2, 2, 4, 64
 	return cfg
 }
 
@@ -55,12 +56,20 @@ func TestTourWritesEveryPictureAndAPageThatLinksThem(t *testing.T) {
 		} `json:"training"`
 		Samples []struct {
 			OnPlant float64 `json:"gradcam_on_plant"`
+			Cover   float64 `json:"plant_cover"`
 		} `json:"cam_samples"`
 		Ranked []int `json:"ranked_looks_wrong"`
 		Dreams []struct {
 			Layer     string     `json:"layer"`
-			Objective [2]float64 `json:"objective_first_last"`
+			Objective [2]float32 `json:"objective_input_dream"`
+			Octaves   []struct {
+				Height, Width int
+				First, Last   float32
+			} `json:"octaves"`
 		} `json:"dreams"`
+		Dream, LooksWrong struct {
+			Caption string `json:"caption"`
+		}
 	}
 	raw, err := os.ReadFile(filepath.Join(cfg.Out, metricsFile))
 	require.NoError(t, err)
@@ -74,7 +83,25 @@ func TestTourWritesEveryPictureAndAPageThatLinksThem(t *testing.T) {
 	}
 	require.Len(t, metrics.Dreams, 3)
 	for _, d := range metrics.Dreams {
-		assert.Greater(t, d.Objective[1], d.Objective[0], "DeepDream raises the %s objective", d.Layer)
+		// Like with like: the same objective on the same full-size,
+		// unshifted framing, for the input and for the dream.
+		assert.Greater(t, d.Objective[1], d.Objective[0], "DeepDream raises the %s objective at full size", d.Layer)
+		require.Len(t, d.Octaves, cfg.DreamOctaves, d.Layer)
+		full := d.Octaves[len(d.Octaves)-1]
+		assert.Equal(t, [2]int{cfg.DreamSize, cfg.DreamSize}, [2]int{full.Height, full.Width}, "the last octave is the full size")
+		for i := 1; i < len(d.Octaves); i++ {
+			assert.Less(t, d.Octaves[i-1].Width, d.Octaves[i].Width, "octaves smallest first")
+		}
+		// The captions give this run's numbers, not claims about the picture.
+		assert.Contains(t, metrics.Dream.Caption, fmt.Sprintf("%s %.3g to %.3g", d.Layer, d.Objective[0], d.Objective[1]))
+	}
+	assert.Contains(t, metrics.Dream.Caption, fmt.Sprintf("over %d octaves", cfg.DreamOctaves))
+	for _, i := range metrics.Ranked {
+		assert.Contains(t, metrics.LooksWrong.Caption, fmt.Sprintf("%.0f%%", 100*metrics.Samples[i].OnPlant))
+		assert.Contains(t, metrics.LooksWrong.Caption, fmt.Sprintf("%.0f%%", 100*metrics.Samples[i].Cover))
+	}
+	for _, claim := range []string{"amplifies", "whole shapes", "soil", "gravel", "pot edge", "label"} {
+		assert.NotContains(t, metrics.Dream.Caption+metrics.LooksWrong.Caption, claim)
 	}
 }
 
