@@ -3,11 +3,14 @@
 // preprocessing the model was validated with. Its arguments are image
 // files, folders of images, or ImageFolder trees (class sub-folders named
 // after the checkpoint's classes); for a tree it also reports the accuracy,
-// per-class precision and recall, and the confusion matrix.
+// per-class precision and recall, and the confusion matrix. Without
+// arguments it classifies the val tree of the bundled data/seedlings-mini
+// (found from any folder of the repository), and says so on stderr.
 //
 //	go run ./examples/predict -model out/finetune/model.safetensors leaf.png more-photos/
 //	go run ./examples/predict -model out/finetune/model.safetensors -top 1 -json photos/ > predictions.jsonl
 //	go run ./examples/predict -model out/scratch80/model.safetensors ../shared/data/seedlings/val
+//	go run ./examples/predict -model out/finetune/model.safetensors
 //
 // Text output is one line per image with the top -top classes; -json
 // writes one object per image instead, {"path", "label", "top": [{"class",
@@ -30,6 +33,7 @@ import (
 	"syscall"
 
 	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/resnet/train"
 )
 
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: predict -model FILE [flags] IMAGE|FOLDER|TREE ...")
+		fmt.Fprintln(stderr, "usage: predict -model FILE [flags] [IMAGE|FOLDER|TREE ...]  (default: the bundled "+bundled.Rel+"/val tree)")
 		fs.PrintDefaults()
 	}
 	model := fs.String("model", "", "checkpoint written by finetune (model.safetensors); required")
@@ -71,14 +75,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *model == "":
 		return errors.New("-model is required (a model.safetensors written by finetune)")
-	case fs.NArg() == 0:
-		return errors.New("give at least one image, folder or ImageFolder tree")
 	case *top < 0:
 		return fmt.Errorf("-top %d must be >= 0", *top)
 	case *batch < 1:
 		return fmt.Errorf("-batch %d must be >= 1", *batch)
 	case *workers < 0:
 		return fmt.Errorf("-workers %d must be >= 0", *workers)
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		val, err := bundled.Path("val")
+		if err != nil {
+			return fmt.Errorf("no image, folder or ImageFolder tree given, and %w", err)
+		}
+		fmt.Fprintf(stderr, "predict: no images given; classifying the bundled val tree %s\n", val)
+		paths = []string{val}
 	}
 	p, err := train.LoadPredictor(*model)
 	if err != nil {
@@ -100,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		files = nil
 		return nil
 	}
-	for _, arg := range fs.Args() {
+	for _, arg := range paths {
 		st, err := os.Stat(arg)
 		if err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/internal/shared"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -163,6 +164,51 @@ func TestPredictTree(t *testing.T) {
 	assert.Empty(t, stderr.String())
 }
 
+// Without arguments the bundled val tree is classified and reported, from
+// the package's folder and from a folder further below the repository root.
+func TestPredictBundledTreeByDefault(t *testing.T) {
+	val, err := bundled.Path("val")
+	require.NoError(t, err)
+	entries, err := os.ReadDir(val)
+	require.NoError(t, err)
+	var names []string
+	images := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+			files, err := os.ReadDir(filepath.Join(val, e.Name()))
+			require.NoError(t, err)
+			images += len(files)
+		}
+	}
+	require.Len(t, names, 12)
+	m, err := resnet.New(resnet.ResNet18Arch, len(names), 4)
+	require.NoError(t, err)
+	model := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, resnet.SaveCheckpoint(model, m, resnet.Meta{Arch: resnet.ResNet18Arch, Classes: names,
+		InputSize: 32, Mean: dataset.ImageNetMean, Std: dataset.ImageNetStd}, nil))
+
+	for _, dir := range []string{".", filepath.Join("..", "internal", "bundled")} {
+		t.Run(dir, func(t *testing.T) {
+			t.Chdir(dir)
+			var stdout, stderr bytes.Buffer
+			require.NoError(t, run(context.Background(), []string{"-model", model, "-json", "-top", "1"}, &stdout, &stderr))
+			assert.Contains(t, stderr.String(), "no images given; classifying the bundled val tree "+val)
+			rows := jsonRows(t, stdout.String())
+			require.Len(t, rows, images)
+			right := 0
+			for _, r := range rows {
+				assert.Equal(t, val, filepath.Dir(filepath.Dir(r.Path)))
+				assert.Equal(t, filepath.Base(filepath.Dir(r.Path)), r.True)
+				if r.True == r.Label {
+					right++
+				}
+			}
+			assert.Contains(t, stderr.String(), fmt.Sprintf("%s: accuracy %.1f%% (%d of %d images)", val, 100*float64(right)/float64(images), right, images))
+		})
+	}
+}
+
 func TestPredictErrors(t *testing.T) {
 	model := checkpoint(t)
 	dir := t.TempDir()
@@ -177,7 +223,7 @@ func TestPredictErrors(t *testing.T) {
 		want string
 	}{
 		{"no model", []string{junk}, "-model is required"},
-		{"no inputs", []string{"-model", model}, "at least one"},
+		{"no inputs: the bundled tree, not of the model's classes", []string{"-model", model}, "are not classes of the model"},
 		{"bad top", []string{"-model", model, "-top", "-1", junk}, "-top"},
 		{"bad batch", []string{"-model", model, "-batch", "0", junk}, "-batch"},
 		{"missing model", []string{"-model", filepath.Join(dir, "none.safetensors"), junk}, "none.safetensors"},
