@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seedling-ml/seedling/cam"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/internal/numcheck"
 	"github.com/seedling-ml/seedling/internal/shared"
@@ -23,7 +24,7 @@ func baseConfig(t *testing.T) config {
 		model:  &modelflags.Flags{Weights: shared.Path(t, "reference/resnet18_seedlings.pth"), Arch: "resnet18"},
 		method: "gradcam", layer: "layer4", batch: 8, colormap: "jet", alpha: 0.5,
 		exg: cam.DefaultExGThreshold, scoreBatch: 16, workers: 2, samples: 3, seed: 1,
-		stdout: &bytes.Buffer{},
+		stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
 	}
 }
 
@@ -91,6 +92,30 @@ func TestDataGridAndRanking(t *testing.T) {
 	}
 }
 
+// With none of -image, -input and -data the program explains samples of
+// the bundled val tree, as with -data (it used to be an error).
+func TestBundledDataByDefault(t *testing.T) {
+	cfg := baseConfig(t)
+	val, err := bundled.Path("val")
+	require.NoError(t, err)
+	cfg.json = true
+	out, stderr := &bytes.Buffer{}, &bytes.Buffer{}
+	cfg.stdout, cfg.stderr = out, stderr
+	cfg.out = filepath.Join(t.TempDir(), "grid.png")
+	require.NoError(t, run(cfg))
+	assert.Contains(t, stderr.String(), "explaining 3 samples of the bundled val tree "+val)
+	requirePNG(t, filepath.Join(filepath.Dir(cfg.out), "grid_ranked.png"))
+
+	var rep report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Images, 3)
+	assert.Equal(t, "Black-grass", rep.Classes[0], "folder names replace the numeric names of .pth weights")
+	for _, im := range rep.Images {
+		assert.Equal(t, val, filepath.Dir(filepath.Dir(im.Source)))
+		assert.Equal(t, filepath.Base(filepath.Dir(im.Source)), im.True)
+	}
+}
+
 func TestFlagErrors(t *testing.T) {
 	img := filepath.Join(shared.Path(t, "data/seedlings/val/Maize"), "115.png")
 	tests := []struct {
@@ -98,8 +123,8 @@ func TestFlagErrors(t *testing.T) {
 		edit func(*config)
 		want string
 	}{
-		{"no input", func(c *config) {}, "exactly one"},
-		{"two inputs", func(c *config) { c.images = []string{img}; c.input = "x.safetensors" }, "exactly one"},
+		{"two inputs", func(c *config) { c.images = []string{img}; c.input = "x.safetensors" }, "only one of"},
+		{"images and data", func(c *config) { c.images = []string{img}; c.data = "val" }, "only one of"},
 		{"bad method", func(c *config) { c.images = []string{img}; c.method = "lime" }, "unknown method"},
 		{"bad class", func(c *config) { c.images = []string{img}; c.class = "Cactus" }, "neither a class name"},
 		{"too many classes", func(c *config) { c.images = []string{img}; c.class = "1,2" }, "2 classes for 1 images"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -56,6 +57,9 @@ type report struct {
 }
 
 func run(cfg config) error {
+	if cfg.stderr == nil {
+		cfg.stderr = os.Stderr
+	}
 	method, err := cam.ParseMethod(cfg.method)
 	if err != nil {
 		return err
@@ -70,6 +74,14 @@ func run(cfg config) error {
 	if cfg.batch < 1 {
 		return fmt.Errorf("-batch %d must be positive", cfg.batch)
 	}
+	if len(cfg.images) == 0 && cfg.input == "" && cfg.data == "" {
+		val, err := bundled.Path("val")
+		if err != nil {
+			return fmt.Errorf("no -image, -input or -data given, and %w", err)
+		}
+		fmt.Fprintf(cfg.stderr, "cam: no -image, -input or -data; explaining %d samples of the bundled val tree %s\n", cfg.samples, val)
+		cfg.data = val
+	}
 	m, meta, err := cfg.model.Load()
 	if err != nil {
 		return err
@@ -82,7 +94,7 @@ func run(cfg config) error {
 	if dataClasses != nil && numericNames(names) && len(dataClasses) == len(names) {
 		// torchvision weights carry no class names; the folder's sorted
 		// names are the labels the model was trained with.
-		fmt.Fprintf(os.Stderr, "cam: the model has no class names; using the %d folder names of %s\n", len(names), cfg.data)
+		fmt.Fprintf(cfg.stderr, "cam: the model has no class names; using the %d folder names of %s\n", len(names), cfg.data)
 		names = dataClasses
 	}
 	targets, err := parseClasses(cfg.class, names, len(items))
@@ -91,11 +103,11 @@ func run(cfg config) error {
 	}
 	opts := cam.Options{Method: method, Layer: cfg.layer, ScoreBatch: cfg.scoreBatch, Workers: cfg.workers}
 	if method == cam.ScoreCAM && !cfg.json {
-		opts.Progress = func(done, total int) { fmt.Fprintf(os.Stderr, "\rscorecam: %d/%d masked inputs", done, total) }
+		opts.Progress = func(done, total int) { fmt.Fprintf(cfg.stderr, "\rscorecam: %d/%d masked inputs", done, total) }
 	}
 	results, maps, err := explainAll(m, meta, items, targets, opts, cfg.batch, cfg.exg, names)
 	if opts.Progress != nil {
-		fmt.Fprintln(os.Stderr)
+		fmt.Fprintln(cfg.stderr)
 	}
 	if err != nil {
 		return err
@@ -107,10 +119,10 @@ func run(cfg config) error {
 			map[string]string{"method": string(method), "layer": cfg.layer}); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "cam: wrote %s (map %v)\n", cfg.saveMap, maps.Shape)
+		fmt.Fprintf(cfg.stderr, "cam: wrote %s (map %v)\n", cfg.saveMap, maps.Shape)
 	}
 	if cfg.out != "" {
-		if err := writePictures(cfg.out, results, ranked, cmap, cfg.alpha, cfg.data != "", cfg.showMask); err != nil {
+		if err := writePictures(cfg.stderr, cfg.out, results, ranked, cmap, cfg.alpha, cfg.data != "", cfg.showMask); err != nil {
 			return err
 		}
 	}
@@ -131,8 +143,8 @@ func collect(cfg config, size int) ([]item, []string, error) {
 			given++
 		}
 	}
-	if given != 1 {
-		return nil, nil, errors.New("give exactly one of -image FILE..., -input x.safetensors or -data DIR")
+	if given > 1 {
+		return nil, nil, errors.New("give only one of -image FILE..., -input x.safetensors or -data DIR")
 	}
 	if size <= 0 {
 		size = 224
@@ -300,8 +312,9 @@ func rank(rs []explained) []int {
 }
 
 // writePictures writes the overlay of a single image (with a colour bar),
-// or a grid of originals and overlays; with -data also the ranked grid.
-func writePictures(out string, rs []explained, ranked []int, cmap cam.Colormap, alpha float64, data, showMask bool) error {
+// or a grid of originals and overlays; with -data also the ranked grid. It
+// names the files it wrote on w.
+func writePictures(w io.Writer, out string, rs []explained, ranked []int, cmap cam.Colormap, alpha float64, data, showMask bool) error {
 	overlays := make([]*image.RGBA, len(rs))
 	for i, r := range rs {
 		o, err := cam.Overlay(r.picture, r.heat, cmap, alpha)
@@ -314,7 +327,7 @@ func writePictures(out string, rs []explained, ranked []int, cmap cam.Colormap, 
 		if err := dataset.SavePNG(out, cam.WithColorBar(overlays[0], cmap)); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "cam: wrote %s\n", out)
+		fmt.Fprintf(w, "cam: wrote %s\n", out)
 		return nil
 	}
 	var tiles []image.Image
@@ -340,7 +353,7 @@ func writePictures(out string, rs []explained, ranked []int, cmap cam.Colormap, 
 	if err := dataset.SavePNG(out, cam.WithColorBar(grid, cmap)); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "cam: wrote %s (%d images: original | overlay)\n", out, len(rs))
+	fmt.Fprintf(w, "cam: wrote %s (%d images: original | overlay)\n", out, len(rs))
 	if !data {
 		return nil
 	}
@@ -357,7 +370,7 @@ func writePictures(out string, rs []explained, ranked []int, cmap cam.Colormap, 
 	if err := dataset.SavePNG(rankedPath, cam.WithColorBar(grid, cmap)); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "cam: wrote %s (overlays, least on the plant first)\n", rankedPath)
+	fmt.Fprintf(w, "cam: wrote %s (overlays, least on the plant first)\n", rankedPath)
 	return nil
 }
 
