@@ -96,20 +96,33 @@ func TestGradCAMLayer4IsScaledFCWeights(t *testing.T) {
 
 // TestBatchTargetsArePerImage explains one image for two classes in one
 // batch; each map must equal the map of that image alone for its class.
+// Score-CAM runs one forward pass per channel, so it explains layer1 (64
+// channels) of a 32-pixel image.
 func TestBatchTargetsArePerImage(t *testing.T) {
 	m := smallModel(t)
-	one := randomInput(1, 64, 3)
-	two := nn.New(2, 3, 64, 64)
-	copy(two.Data, one.Data)
-	copy(two.Data[len(one.Data):], one.Data)
-	for _, method := range []Method{CAM, GradCAM, GradCAMPlusPlus, Saliency} {
-		t.Run(string(method), func(t *testing.T) {
-			both, err := Compute(m, two, Options{Method: method, Layer: "layer4", Targets: []int{0, 2}})
+	tests := []struct {
+		method Method
+		layer  string
+		size   int
+	}{
+		{CAM, "layer4", 64},
+		{GradCAM, "layer4", 64},
+		{GradCAMPlusPlus, "layer4", 64},
+		{ScoreCAM, "layer1", 32},
+		{Saliency, "layer4", 64},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.method), func(t *testing.T) {
+			one := randomInput(1, tc.size, 3)
+			two := nn.New(2, 3, tc.size, tc.size)
+			copy(two.Data, one.Data)
+			copy(two.Data[len(one.Data):], one.Data)
+			both, err := Compute(m, two, Options{Method: tc.method, Layer: tc.layer, Targets: []int{0, 2}})
 			require.NoError(t, err)
 			assert.Equal(t, []int{0, 2}, both.Targets)
-			plane := 64 * 64
+			plane := tc.size * tc.size
 			for i, c := range []int{0, 2} {
-				alone, err := Compute(m, one, Options{Method: method, Targets: []int{c}})
+				alone, err := Compute(m, one, Options{Method: tc.method, Layer: tc.layer, Targets: []int{c}})
 				require.NoError(t, err)
 				assert.InDeltaSlice(t, alone.Maps.Data, both.Maps.Data[i*plane:(i+1)*plane], 1e-5, "class %d", c)
 			}
