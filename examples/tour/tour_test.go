@@ -9,10 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seedling-ml/seedling/examples/internal/bundled"
 )
 
 // tinyConfig is the bundled data with the smallest settings that still
@@ -130,4 +133,36 @@ func TestCancelledRunStopsWithTheContextError(t *testing.T) {
 	cancel()
 	err := tour(ctx, cfg, &bytes.Buffer{}, &bytes.Buffer{})
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// The bundled data's SOURCE.md lists exactly the files of its tree, class
+// by class (the list the CC BY-SA attribution refers to).
+func TestBundledSourceListsEveryFile(t *testing.T) {
+	dir, err := bundled.DataDir()
+	require.NoError(t, err)
+	doc, err := os.ReadFile(filepath.Join(dir, "SOURCE.md"))
+	require.NoError(t, err)
+	listed := map[string][]string{}
+	for _, m := range regexp.MustCompile("(?m)^- `[^`]+` -> `((?:train|val)/[^`]+)/`: ([^(]+) \\(all `.png`\\)$").FindAllStringSubmatch(string(doc), -1) {
+		for _, name := range strings.Split(strings.TrimSpace(m[2]), ", ") {
+			listed[m[1]] = append(listed[m[1]], name+".png")
+		}
+	}
+	onDisk := map[string][]string{}
+	for _, split := range []string{"train", "val"} {
+		classes, err := os.ReadDir(filepath.Join(dir, split))
+		require.NoError(t, err)
+		for _, c := range classes {
+			files, err := os.ReadDir(filepath.Join(dir, split, c.Name()))
+			require.NoError(t, err)
+			for _, f := range files {
+				onDisk[split+"/"+c.Name()] = append(onDisk[split+"/"+c.Name()], f.Name())
+			}
+		}
+	}
+	require.Len(t, onDisk, 24)
+	for k, names := range onDisk {
+		assert.ElementsMatch(t, names, listed[k], "SOURCE.md's list for %s", k)
+	}
+	assert.Len(t, listed, len(onDisk))
 }
