@@ -38,3 +38,21 @@ func ExampleDream() {
 	fmt.Println(res.Image.Bounds().Size(), len(res.Octaves), res.Steps, res.Warning() == "")
 	// Output: (48,40) 2 6 true
 }
+
+// The centre neuron of channel 3 of layer2.1.bn2 (before the unit's last
+// ReLU) of a (here untrained) ResNet18, maximised from noise.
+func ExampleNeuron() {
+	m, err := resnet.New(resnet.ResNet18Arch, 12, 1)
+	if err != nil {
+		panic(err)
+	}
+	m.Eval()
+	cfg := dream.DefaultChannelConfig()
+	cfg.Layer, cfg.Channels, cfg.Octaves, cfg.Steps = "layer2.1.bn2", []int{3}, 2, 4
+	res, err := dream.Neuron(m, 48, cfg)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Image.Bounds().Size(), res.Steps, res.Warning() == "", dream.Caption(cfg))
+	// Output: (48,48) 8 true layer2.1.bn2 ch 3 (mean)
+}
