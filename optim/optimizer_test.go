@@ -99,6 +99,24 @@ func TestSGDMomentumSkipsMissingGrad(t *testing.T) {
 	assert.Equal(t, int64(3), o.Steps())
 }
 
+// TestSGDDampening checks torch.optim.SGD's dampening by hand: the first
+// step puts the gradient (with weight decay) in the buffer as it is, later
+// steps add (1-dampening) times it to momentum times the buffer.
+// torch.optim.SGD (1.13) gives the same -0.25 and -1.203125.
+func TestSGDDampening(t *testing.T) {
+	a := param("a", 1)
+	opt, err := NewSGD(SGDGroup{Params: []nn.Named{a}, SGDConfig: SGDConfig{LR: 0.5, Momentum: 0.5, Dampening: 0.25, WeightDecay: 0.5}})
+	require.NoError(t, err)
+	grad(a, 2)
+	require.NoError(t, opt.Step())
+	assert.InDelta(t, -0.25, a.Tensor.Data[0], 1e-7) // d = 2 + 0.5*1 = 2.5; buf = 2.5; p = 1 - 0.5*2.5
+	grad(a, 1)
+	require.NoError(t, opt.Step())
+	// d = 1 + 0.5*(-0.25) = 0.875; buf = 0.5*2.5 + 0.75*0.875 = 1.90625;
+	// p = -0.25 - 0.5*1.90625 = -1.203125
+	assert.InDelta(t, -1.203125, a.Tensor.Data[0], 1e-7)
+}
+
 // TestNewErrors checks the constructors' argument checks.
 func TestNewErrors(t *testing.T) {
 	a, b := param("a", 1), param("b", 2)
