@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,6 +79,69 @@ func TestFinetuneRunAndResume(t *testing.T) {
 	assert.Contains(t, stderr.String(), "resumed from")
 	assert.Contains(t, stdout.String(), "2 epochs: val accuracy")
 	assert.NotContains(t, stderr.String(), "ignored", "flags not given are not passed on")
+
+}
+
+// cancelAfter is a progress writer that cancels a run once the log shows
+// a given line, like a Ctrl-C at that moment.
+type cancelAfter struct {
+	bytes.Buffer
+	line   string
+	cancel context.CancelFunc
+}
+
+func (w *cancelAfter) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), w.line) {
+		w.cancel()
+	}
+	return n, err
+}
+
+// A run stopped (as by Ctrl-C) during its second epoch and continued with
+// -resume ends with the same weights, bit for bit, as an uninterrupted one.
+func TestFinetuneInterruptedAndResumed(t *testing.T) {
+	data := writeData(t, 4)
+	args := []string{"-data", data, "-size", "32", "-epochs", "3", "-batch", "4", "-seed", "5", "-workers", "1"}
+	whole := filepath.Join(t.TempDir(), "whole")
+	require.NoError(t, run(context.Background(), append(args, "-out", whole), &bytes.Buffer{}, &bytes.Buffer{}))
+
+	cut := filepath.Join(t.TempDir(), "cut")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &cancelAfter{line: "epoch 1/3  train loss", cancel: cancel}
+	err := run(ctx, append(args, "-out", cut), &bytes.Buffer{}, log)
+	require.Error(t, err, "the run was stopped")
+	assert.Contains(t, err.Error(), "-resume "+cut)
+	require.NoError(t, run(context.Background(), []string{"-resume", cut}, &bytes.Buffer{}, &bytes.Buffer{}))
+
+	straight, err := nn.ReadSafetensors(filepath.Join(whole, train.CheckpointFile))
+	require.NoError(t, err)
+	resumed, err := nn.ReadSafetensors(filepath.Join(cut, train.CheckpointFile))
+	require.NoError(t, err)
+	require.Equal(t, straight.Names(), resumed.Names())
+	for name, w := range straight.Floats {
+		require.True(t, slices.Equal(w.Data, resumed.Floats[name].Data), "%s differs from the uninterrupted run's", name)
+	}
+}
+
+// -fail-on-bad-files stops before training, naming the broken file; by
+// default the file is left out with a warning.
+func TestFinetuneBadFiles(t *testing.T) {
+	data := writeData(t, 4)
+	bad := filepath.Join(data, "train", "red", "broken.png")
+	require.NoError(t, os.WriteFile(bad, []byte("not a png"), 0o644))
+	args := []string{"-data", data, "-size", "32", "-epochs", "1", "-batch", "4", "-workers", "1"}
+	var stderr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "run")
+	require.NoError(t, run(context.Background(), append(args, "-out", out), &bytes.Buffer{}, &stderr))
+	assert.Contains(t, stderr.String(), "warning: skipped unreadable image: dataset: "+bad)
+
+	out = filepath.Join(t.TempDir(), "run")
+	err := run(context.Background(), append(args, "-out", out, "-fail-on-bad-files"), &bytes.Buffer{}, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), bad)
+	assert.NoFileExists(t, filepath.Join(out, train.CheckpointFile))
 }
 
 // -weights starts from torchvision-format weights, without their fc.

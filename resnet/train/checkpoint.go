@@ -58,7 +58,7 @@ type state struct {
 func saveCheckpoint(path string, m *resnet.ResNet, opt optim.Optimizer, s state) error {
 	tensors, extra := opt.State()
 	saved := s.cfg
-	saved.Out, saved.Resume, saved.Overwrite, saved.Workers, saved.CacheMB = "", "", false, 0, 0
+	saved.Out, saved.Resume, saved.Overwrite, saved.Workers, saved.CacheMB, saved.FailOnBadFiles = "", "", false, 0, 0, false
 	cfgJSON, err := json.Marshal(saved)
 	if err != nil {
 		return fmt.Errorf("train: encoding config: %w", err)
@@ -155,6 +155,7 @@ func mergeResume(saved, cfg Config) (Config, []string) {
 		out.Epochs = cfg.Epochs
 	}
 	out.Out, out.Resume, out.Overwrite, out.Workers, out.CacheMB = cfg.Out, cfg.Resume, cfg.Overwrite, cfg.Workers, cfg.CacheMB
+	out.FailOnBadFiles = cfg.FailOnBadFiles
 	out.AfterEpoch, out.Clock = cfg.AfterEpoch, cfg.Clock
 	return out, notes
 }

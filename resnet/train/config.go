@@ -98,6 +98,11 @@ type Config struct {
 	// ClipNorm clips the global gradient norm to this value (default 0:
 	// no clipping).
 	ClipNorm float64
+	// FailOnBadFiles stops the run before training when any image of the
+	// data cannot be decoded, listing every such file. By default (false)
+	// they are left out and listed as warnings. Not saved: a resumed run
+	// uses the value given to it.
+	FailOnBadFiles bool
 	// DropLast leaves out the last, smaller training batch of each epoch.
 	// A last batch of a single image is always left out while BatchNorm
 	// trains, since batch statistics of one image are undefined at the

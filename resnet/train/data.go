@@ -17,9 +17,15 @@ type splitData struct {
 
 // loadData reads cfg.Data: root/train and root/val when both exist, else
 // root/train (or root itself) split by cfg.Seed. Files that fail to decode
-// are left out and listed in the returned warnings.
+// are an error listing all of them with cfg.FailOnBadFiles, else left out
+// and listed in the returned warnings, with the counts of hidden, non-image
+// and stray files skipped.
 func loadData(cfg Config) (*splitData, []string, error) {
-	opts := []dataset.Option{dataset.WithBadFilePolicy(dataset.SkipBad), dataset.WithWorkers(cfg.Workers)}
+	policy := []dataset.Option{dataset.WithBadFilePolicy(dataset.SkipBad)}
+	if cfg.FailOnBadFiles {
+		policy = []dataset.Option{dataset.WithBadFilePolicy(dataset.FailOnBad), dataset.WithScan()}
+	}
+	opts := append(policy, dataset.WithWorkers(cfg.Workers))
 	if cfg.CacheMB > 0 {
 		opts = append(opts, dataset.WithCache(int64(cfg.CacheMB)<<20))
 	}
@@ -62,9 +68,17 @@ func loadData(cfg Config) (*splitData, []string, error) {
 		return nil, nil, fmt.Errorf("train: %s: no validation images (%s)", cfg.Data, d.how)
 	}
 	var warnings []string
-	for _, ds := range []*dataset.Dataset{d.train, d.val} {
+	sets := []*dataset.Dataset{d.train, d.val}
+	if d.val.Root == d.train.Root {
+		sets = sets[:1] // a split: both parts carry the whole folder's report
+	}
+	for _, ds := range sets {
 		for _, b := range ds.Report.Bad {
 			warnings = append(warnings, fmt.Sprintf("skipped unreadable image: %v", b.Err))
+		}
+		if r := ds.Report; r.Hidden+r.NonImage+r.RootFiles > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s: skipped %d hidden, %d non-image and %d stray files (outside class folders)",
+				ds.Root, r.Hidden, r.NonImage, r.RootFiles))
 		}
 	}
 	return &d, warnings, nil

@@ -432,3 +432,35 @@ func TestRunLog(t *testing.T) {
 	}
 	assert.NotContains(t, log.String(), "\r", "no bar on a non-terminal")
 }
+
+// Broken image files are left out with a warning naming each, and hidden
+// and non-image files are counted in the log; with FailOnBadFiles the run
+// stops before training, listing every broken file.
+func TestRunBadFiles(t *testing.T) {
+	data := writeSynth(t, t.TempDir(), 3, 2)
+	broken := []string{
+		filepath.Join(data, "train", synthClasses[0].name, "half.png"),
+		filepath.Join(data, "val", synthClasses[1].name, "empty.jpg"),
+	}
+	require.NoError(t, os.WriteFile(broken[0], []byte("\x89PNG\r\n\x1a\n\x00\x00"), 0o644))
+	require.NoError(t, os.WriteFile(broken[1], nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(data, "train", synthClasses[0].name, ".DS_Store"), []byte("x"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(data, "train", synthClasses[0].name, "notes.txt"), []byte("x"), 0o644))
+
+	cfg := tinyConfig(data, t.TempDir())
+	cfg.Epochs = 1
+	var log bytes.Buffer
+	_, err := Run(context.Background(), cfg, &log)
+	require.NoError(t, err)
+	for _, f := range broken {
+		assert.Contains(t, log.String(), "warning: skipped unreadable image: dataset: "+f+": ")
+	}
+	assert.Contains(t, log.String(), "skipped 1 hidden, 1 non-image and 0 stray files")
+
+	cfg.FailOnBadFiles = true
+	cfg.Out = t.TempDir()
+	_, err = Run(context.Background(), cfg, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), broken[0])
+	assert.NoFileExists(t, filepath.Join(cfg.Out, CheckpointFile))
+}
