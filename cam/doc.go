@@ -33,8 +33,8 @@
 // map round(255*v); WithColorBar, Caption and Grid make figures.
 // RankByFocus measures how much of each map's mass lies on plant pixels
 // (excess green 2g-r-b > DefaultExGThreshold on chromaticity coordinates)
-// and sorts samples so that those where the network looks at soil, gravel,
-// a pot edge or a label come first.
+// and sorts samples so that those whose maps lie mostly off the plant (on
+// soil, gravel, a pot edge or a label) come first.
 //
 // Example:
 //

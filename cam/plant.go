@@ -65,8 +65,8 @@ type Focus struct {
 	// Index is the image's position in the batch or list given.
 	Index int
 	// OnPlant is the fraction of the map's mass on plant pixels:
-	// sum(map*mask)/sum(map), in [0,1]. Low means the network looks at
-	// soil, gravel, the pot edge or a label.
+	// sum(map*mask)/sum(map), in [0,1]. Low means the map's mass lies off
+	// the plant: on soil, gravel, the pot edge or a label.
 	OnPlant float64
 	// PlantCover is the fraction of the image's pixels that are plant: the
 	// OnPlant a uniform map would get.
