@@ -22,6 +22,10 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 			}
 		}
 	}
+	// A protocol-4 pickle, whose classes are named through STACK_GLOBAL.
+	if b, err := os.ReadFile(filepath.Join("testdata", "protocol4.pth")); err == nil {
+		seeds = append(seeds, b)
+	}
 	six := f32bytes(0, 1, 2, 3, 4, 5)
 	ts := []synthTensor{
 		{name: "t", class: "FloatStorage", key: "0", numel: 6, shape: []int{3, 2}, stride: []int{1, 3}, storage: six},
