@@ -397,14 +397,15 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 	}
 }
 
-// backwardTiled is the backward pass as independent per-image tasks, one
-// per core at a time, each walking its image in the forward pass's row
-// tiles: the tile's column matrix (for the weight gradient, accumulated
-// per core and summed at the end) and its gradient (scattered back by
-// col2im, in order within the image, so tasks never write the same input
-// element) stay in L2, and every GEMM runs on its own core. It reports
-// false, doing nothing, where forwardTiled would, or when there are
-// fewer images than twice the cores.
+// backwardTiled is the backward pass as independent per-image tasks, each
+// core taking a fixed, contiguous share of them, each task walking its
+// image in the forward pass's row tiles: the tile's column matrix (for the
+// weight gradient, accumulated per core and summed at the end in core
+// order, so that the result does not depend on timing) and its gradient
+// (scattered back by col2im, in order within the image, so tasks never
+// write the same input element) stay in L2, and every GEMM runs on its own
+// core. It reports false, doing nothing, where forwardTiled would, or when
+// there are fewer images than twice the cores.
 func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
 	workers := runtime.GOMAXPROCS(0)
 	rowsPer, imgsPer, _ := g.tiling()
@@ -414,21 +415,18 @@ func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
 	}
 	plane := g.oh * g.ow
 	tileCols := rowsPer * g.ow
-	var next atomic.Int64
-	var mu sync.Mutex
-	work := func() {
+	nw := min(workers, count)
+	partial := make([][]float32, nw) // per-core weight gradients
+	work := func(wi int) {
 		colX := getScratch(g.colsK * tileCols)
 		colG := getScratch(g.colsK * tileCols)
 		var gw []float32
 		if gW != nil {
 			gw = getScratch(len(gW.Data))
 			clear(gw)
+			partial[wi] = gw
 		}
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= count {
-				break
-			}
+		for t := wi * count / nw; t < (wi+1)*count/nw; t++ {
 			img, gr := t/g.cfg.Groups, t%g.cfg.Groups
 			xc := x[(img*g.cin+gr*g.cinG)*g.h*g.w:]
 			ws := w[gr*g.coutG*g.colsK:]
@@ -463,21 +461,21 @@ func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
 				}
 			}
 		}
-		if gw != nil {
-			mu.Lock()
-			vecAxpy(gW.Data, gw, 1)
-			mu.Unlock()
-			putScratch(gw)
-		}
 		putScratch(colG)
 		putScratch(colX)
 	}
 	var wg sync.WaitGroup
-	for range min(workers, count) - 1 {
-		wg.Go(work)
+	for wi := 1; wi < nw; wi++ {
+		wg.Go(func() { work(wi) })
 	}
-	work()
+	work(0)
 	wg.Wait()
+	for _, gw := range partial {
+		if gw != nil {
+			vecAxpy(gW.Data, gw, 1)
+			putScratch(gw)
+		}
+	}
 	return true
 }
 
