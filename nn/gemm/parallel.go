@@ -80,6 +80,15 @@ func compute(p *problem) {
 	// Column bands as soon as there are two per thread: a row band packs
 	// all of B, so row bands multiply the packing by their number.
 	cl.byCols = tilesN >= tilesM || tilesN >= 2*nt
+	if p.aTrans && tilesM >= 2*nt {
+		// But a transposed A is packed too, all of it by every column
+		// band: for a tall product (a conv's input gradient, W^T times a
+		// thin gy) that is the whole weight matrix once per band. Take
+		// the split that packs fewer elements.
+		a, b := float64(p.m)*float64(p.k), float64(p.k)*float64(p.n)
+		colBands, rowBands := float64(min(4*nt, tilesN)), float64(min(2*nt, tilesM))
+		cl.byCols = colBands*a+b <= a+rowBands*b
+	}
 	cl.tiles, cl.bands = tilesM, 2*nt
 	if cl.byCols {
 		cl.tiles, cl.bands = tilesN, 4*nt
