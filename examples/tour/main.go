@@ -7,7 +7,7 @@
 //
 // On a fresh clone, from the repository root:
 //
-//	go run ./examples/tour            # about 5 minutes on two cores
+//	go run ./examples/tour            # about 3 minutes on two cores
 //	go run ./examples/tour -quick     # under 2 minutes, smaller settings
 //
 // then open out/index.html. With torchvision's ImageNet weights the network
