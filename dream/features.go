@@ -135,13 +135,26 @@ func parseUnit(unit string) (stage, idx int, err error) {
 	return stage, idx, nil
 }
 
-// UnitFeatures draws the feature maps inside a residual unit for one image
-// x ([1,3,H,W], normalised): the photo, then one captioned grid of channels
-// per panel of UnitPanels. Each channel is normalised on its own (see
-// ChannelTile). By default the residual-space panels show the top-k
-// channels of the unit's output, the same ones in every such panel, and
-// the other panels their own top-k.
-func UnitFeatures(m *resnet.ResNet, x *nn.Tensor, unit string, opts FeatureOptions) (*image.RGBA, error) {
+// FeatureMap is one panel of a unit's feature picture for one image: the
+// tap's activation and the channels shown.
+type FeatureMap struct {
+	FeaturePanel
+	// Activation is the tap's output for the image.
+	Activation *nn.Tensor
+	// Channels are the channels shown, and Means their mean activations.
+	Channels []int
+	Means    []float64
+	// How says how the channels were chosen: "top channels of the
+	// output", "own top channels" or "chosen channels".
+	How string
+}
+
+// UnitFeatureMaps runs x ([1,3,H,W], normalised) through m and returns the
+// panels of UnitPanels with their activations and the channels UnitFeatures
+// shows: by default the residual-space panels show the top-k channels of
+// the unit's output, the same ones in every such panel, and the other
+// panels their own top-k; opts.Channels replaces the former.
+func UnitFeatureMaps(m *resnet.ResNet, x *nn.Tensor, unit string, opts FeatureOptions) ([]FeatureMap, error) {
 	opts = opts.withDefaults()
 	panels, err := UnitPanels(m, unit)
 	if err != nil {
@@ -172,15 +185,8 @@ func UnitFeatures(m *resnet.ResNet, x *nn.Tensor, unit string, opts FeatureOptio
 			return nil, fmt.Errorf("dream: UnitFeatures: channel %d out of range: %s has %d channels", c, unit, output.Shape[1])
 		}
 	}
-
-	photo, err := TensorToImage(x, 0, opts.Mean, opts.Std)
-	if err != nil {
-		return nil, err
-	}
-	thumbW := 2 * opts.TileSize
-	sections := []image.Image{Grid([]image.Image{resizeNearest(photo, thumbW, thumbW*photo.Bounds().Dy()/photo.Bounds().Dx())}, nil, 1)}
-	titles := []string{fmt.Sprintf("%s of %s: input image %dx%d", unit, m.Arch, x.Shape[3], x.Shape[2])}
-	for _, p := range panels {
+	maps := make([]FeatureMap, len(panels))
+	for i, p := range panels {
 		t := out.Taps[p.Tap]
 		chs := shared
 		how := "top channels of the output"
@@ -190,12 +196,51 @@ func UnitFeatures(m *resnet.ResNet, x *nn.Tensor, unit string, opts FeatureOptio
 		if len(opts.Channels) > 0 && p.Residual {
 			how = "chosen channels"
 		}
-		g, err := ChannelGrid(t, chs, opts.Cols, opts.TileSize)
+		maps[i] = FeatureMap{FeaturePanel: p, Activation: t, Channels: chs, Means: channelMeans(t, chs), How: how}
+	}
+	return maps, nil
+}
+
+// channelMeans returns the mean activation of each listed channel of image
+// 0 of an NCHW tensor.
+func channelMeans(t *nn.Tensor, channels []int) []float64 {
+	plane := t.Shape[2] * t.Shape[3]
+	means := make([]float64, len(channels))
+	for j, c := range channels {
+		var sum float64
+		for _, v := range t.Data[c*plane : (c+1)*plane] {
+			sum += float64(v)
+		}
+		means[j] = sum / float64(plane)
+	}
+	return means
+}
+
+// UnitFeatures draws the feature maps inside a residual unit for one image
+// x ([1,3,H,W], normalised): the photo, then one captioned grid of channels
+// per panel of UnitFeatureMaps. Each channel is normalised on its own (see
+// ChannelTile).
+func UnitFeatures(m *resnet.ResNet, x *nn.Tensor, unit string, opts FeatureOptions) (*image.RGBA, error) {
+	opts = opts.withDefaults()
+	maps, err := UnitFeatureMaps(m, x, unit, opts)
+	if err != nil {
+		return nil, err
+	}
+	photo, err := TensorToImage(x, 0, opts.Mean, opts.Std)
+	if err != nil {
+		return nil, err
+	}
+	thumbW := 2 * opts.TileSize
+	sections := []image.Image{Grid([]image.Image{resizeNearest(photo, thumbW, thumbW*photo.Bounds().Dy()/photo.Bounds().Dx())}, nil, 1)}
+	titles := []string{fmt.Sprintf("%s of %s: input image %dx%d", unit, m.Arch, x.Shape[3], x.Shape[2])}
+	for _, f := range maps {
+		t := f.Activation
+		g, err := ChannelGrid(t, f.Channels, opts.Cols, opts.TileSize)
 		if err != nil {
-			return nil, fmt.Errorf("dream: %s: %w", p.Tap, err)
+			return nil, fmt.Errorf("dream: %s: %w", f.Tap, err)
 		}
 		sections = append(sections, g)
-		titles = append(titles, fmt.Sprintf("%s [%s] %dch %dx%d, %s", p.Caption, p.Tap, t.Shape[1], t.Shape[3], t.Shape[2], how))
+		titles = append(titles, fmt.Sprintf("%s [%s] %dch %dx%d, %s", f.Caption, f.Tap, t.Shape[1], t.Shape[3], t.Shape[2], f.How))
 	}
 	return stack(sections, titles), nil
 }

@@ -71,6 +71,44 @@ func TestUnitFeatures(t *testing.T) {
 	assert.ErrorContains(t, err, "[1,3,H,W]")
 }
 
+// The maps behind the picture: the residual-space panels show the same
+// channels (the output's top ones, by default), the others their own, and
+// each channel's mean is that of its activation.
+func TestUnitFeatureMaps(t *testing.T) {
+	m := randomModel(t)
+	x, err := ImageToTensor(testImage(64, 64), resnet.ImageNetMean, resnet.ImageNetStd)
+	require.NoError(t, err)
+	for _, opts := range []FeatureOptions{{TopK: 4}, {TopK: 4, Channels: []int{7, 3}}} {
+		maps, err := UnitFeatureMaps(m, x, "layer2.1", opts)
+		require.NoError(t, err)
+		require.Len(t, maps, 5)
+		output := maps[4]
+		want := opts.Channels
+		if want == nil {
+			want = TopChannels(output.Activation, 4)
+			assert.Equal(t, "top channels of the output", output.How)
+		} else {
+			assert.Equal(t, "chosen channels", output.How)
+		}
+		for _, f := range maps {
+			if f.Residual {
+				assert.Equal(t, want, f.Channels, f.Tap)
+			} else {
+				assert.Equal(t, TopChannels(f.Activation, 4), f.Channels, f.Tap)
+				assert.Equal(t, "own top channels", f.How, f.Tap)
+			}
+			plane := f.Activation.Shape[2] * f.Activation.Shape[3]
+			for j, c := range f.Channels {
+				var sum float64
+				for _, v := range f.Activation.Data[c*plane : (c+1)*plane] {
+					sum += float64(v)
+				}
+				assert.InDelta(t, sum/float64(plane), f.Means[j], 1e-9, "%s channel %d", f.Tap, c)
+			}
+		}
+	}
+}
+
 func TestTopChannels(t *testing.T) {
 	x := nn.FromData([]float32{
 		1, 1, // ch 0 mean 1

@@ -45,12 +45,7 @@ func ReLUInPlace(x *Tensor) *Tensor {
 	})
 	y := &Tensor{Shape: x.Shape, Data: x.Data}
 	if anyTracked(x) {
-		record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-			g := gx[0].Data
-			parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
-				vecReluGrad(g[lo:hi], gy.Data[lo:hi], y.Data[lo:hi])
-			})
-		})
+		record(y, "ReLU", []*Tensor{x}, reluBackward(y))
 	}
 	return y
 }

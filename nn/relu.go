@@ -10,12 +10,18 @@ func ReLU(x *Tensor) *Tensor {
 		vecRelu(y.Data[lo:hi], x.Data[lo:hi])
 	})
 	if anyTracked(x) {
-		record(y, "ReLU", []*Tensor{x}, func(gy *Tensor, gx []*Tensor) {
-			g := gx[0].Data
-			parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
-				vecReluGrad(g[lo:hi], gy.Data[lo:hi], y.Data[lo:hi])
-			})
-		})
+		record(y, "ReLU", []*Tensor{x}, reluBackward(y))
 	}
 	return y
+}
+
+// reluBackward passes the gradient where the output y is positive; it
+// reads only y, never the input.
+func reluBackward(y *Tensor) backwardFunc {
+	return func(gy *Tensor, gx []*Tensor) {
+		g := gx[0].Data
+		parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
+			vecReluGrad(g[lo:hi], gy.Data[lo:hi], y.Data[lo:hi])
+		})
+	}
 }

@@ -139,58 +139,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // describe lists, per panel of the unit, the channels dream.UnitFeatures
-// shows with opts and their mean activations: the residual-space panels
-// share the chosen channels (by default the output's top ones), the others
-// show their own top channels.
+// shows with opts and their mean activations.
 func describe(m *resnet.ResNet, x *nn.Tensor, unit string, opts dream.FeatureOptions) ([]panelReport, error) {
-	panels, err := dream.UnitPanels(m, unit)
+	maps, err := dream.UnitFeatureMaps(m, x, unit, opts)
 	if err != nil {
 		return nil, err
 	}
-	if opts.TopK <= 0 {
-		opts.TopK = 16
-	}
-	taps := make([]string, len(panels))
-	for i, p := range panels {
-		taps[i] = p.Tap
-	}
-	outs, err := m.Run(x.Detach(), taps, true)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", unit, err)
-	}
-	output := outs.Taps[unit]
-	shared := opts.Channels
-	if len(shared) == 0 {
-		shared = dream.TopChannels(output, opts.TopK)
-	}
-	rep := make([]panelReport, len(panels))
-	for i, p := range panels {
-		t := outs.Taps[p.Tap]
-		chs := shared
-		if !p.Residual || t.Shape[1] != output.Shape[1] {
-			chs = dream.TopChannels(t, opts.TopK)
-		}
+	rep := make([]panelReport, len(maps))
+	for i, f := range maps {
 		var name string
 		switch i {
 		case 0:
 			name = "input"
-		case len(panels) - 2:
+		case len(maps) - 2:
 			name = "shortcut"
-		case len(panels) - 1:
+		case len(maps) - 1:
 			name = "output"
 		default:
 			name = fmt.Sprintf("conv%d", i)
 		}
-		plane := t.Shape[2] * t.Shape[3]
-		means := make([]float64, len(chs))
-		for j, c := range chs {
-			var sum float64
-			for _, v := range t.Data[c*plane : (c+1)*plane] {
-				sum += float64(v)
-			}
-			means[j] = sum / float64(plane)
-		}
-		rep[i] = panelReport{Panel: name, Tap: p.Tap, Caption: p.Caption, Channels: chs, Means: means}
+		rep[i] = panelReport{Panel: name, Tap: f.Tap, Caption: f.Caption, Channels: f.Channels, Means: f.Means}
 	}
 	return rep, nil
 }
