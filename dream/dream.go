@@ -78,6 +78,13 @@ func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if c, ok := m.(interface{ CheckTaps(...string) error }); ok {
+		// A misspelt layer is reported before any work, not from inside
+		// the first octave.
+		if err := c.CheckTaps(cfg.Layer); err != nil {
+			return nil, fmt.Errorf("dream: Config.Layer: %w", err)
+		}
+	}
 	if x == nil || x.Dim() != 4 || x.Shape[0] != 1 || x.Shape[1] != 3 || x.Shape[2] < 1 || x.Shape[3] < 1 {
 		var shape []int
 		if x != nil {

@@ -180,6 +180,14 @@ func (m *ResNet) Run(x *nn.Tensor, taps []string, stopEarly bool) (out *Outputs,
 	return out, nil
 }
 
+// CheckTaps returns an error naming the first of names that is not a tap
+// of m (see TapNames), with the closest valid names, or nil. "logits" is
+// accepted for "fc".
+func (m *ResNet) CheckTaps(names ...string) error {
+	_, err := m.checkTaps(names)
+	return err
+}
+
 // checkTaps resolves aliases and rejects unknown names, listing close ones.
 func (m *ResNet) checkTaps(taps []string) ([]string, error) {
 	valid := map[string]bool{}

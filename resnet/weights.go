@@ -67,6 +67,9 @@ func Load(s Source) (*ResNet, *Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if sd.Metadata[metaFormat] == formatVersion {
+		return nil, nil, fmt.Errorf("resnet: %s is a Seedling checkpoint (written by finetune), not torchvision weights: pass it as the model (-model, Source.Model)", s.Weights)
+	}
 	guess, guessed := InferArch(sd)
 	arch := s.Arch
 	if arch == "" {

@@ -86,4 +86,13 @@ func TestLoadWeightsArch(t *testing.T) {
 		require.ErrorContains(t, err, "looks like resnet34 weights, not "+string(arch))
 		require.ErrorContains(t, err, path)
 	}
+
+	// Our own checkpoint given as torchvision weights: say to pass it as
+	// the model instead of listing its optimizer keys as unexpected.
+	m18, err := New(ResNet18Arch, 3, 1)
+	require.NoError(t, err)
+	ckpt := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, SaveCheckpoint(ckpt, m18, Meta{Arch: ResNet18Arch}, nil))
+	_, _, err = Load(Source{Weights: ckpt})
+	require.ErrorContains(t, err, ckpt+" is a Seedling checkpoint (written by finetune), not torchvision weights: pass it as the model (-model")
 }

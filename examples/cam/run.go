@@ -15,6 +15,7 @@ import (
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/internal/term"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -102,7 +103,7 @@ func run(cfg config) error {
 		return err
 	}
 	opts := cam.Options{Method: method, Layer: cfg.layer, ScoreBatch: cfg.scoreBatch, Workers: cfg.workers}
-	if method == cam.ScoreCAM && !cfg.json {
+	if method == cam.ScoreCAM && !cfg.json && term.IsTerminal(cfg.stderr) {
 		opts.Progress = func(done, total int) { fmt.Fprintf(cfg.stderr, "\rscorecam: %d/%d masked inputs", done, total) }
 	}
 	results, maps, err := explainAll(m, meta, items, targets, opts, cfg.batch, cfg.exg, names)

@@ -302,7 +302,7 @@ func looksWrongCaption(shown []cam.Focus, of int) string {
 			empty++
 		}
 	}
-	which := fmt.Sprintf("The %d of the %d samples above", len(shown), of)
+	which := fmt.Sprintf("The %d samples (of the %d above) whose map puts the least mass on the plant", len(shown), of)
 	if len(shown) == of {
 		which = fmt.Sprintf("All %d samples above", of)
 	}

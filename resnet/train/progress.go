@@ -3,9 +3,10 @@ package train
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/seedling-ml/seedling/internal/term"
 )
 
 // progress prints a one-line bar, rewritten with \r, while an epoch runs
@@ -26,7 +27,7 @@ func newProgress(w io.Writer, now func() time.Time) *progress {
 	if w == nil {
 		w = io.Discard
 	}
-	return &progress{w: w, tty: isTerminal(w), now: now, last: now()}
+	return &progress{w: w, tty: term.IsTerminal(w), now: now, last: now()}
 }
 
 // Redraw intervals: the bar on a terminal, a plain line elsewhere.
@@ -34,16 +35,6 @@ const (
 	barEvery = 200 * time.Millisecond
 	logEvery = 30 * time.Second
 )
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
 
 // logf prints a line, clearing a bar first.
 func (p *progress) logf(format string, a ...any) {
