@@ -36,6 +36,7 @@ func (o Objective) String() string {
 
 // Progress is reported after each octave to Config.Progress.
 type Progress struct {
+	Layer           string  // the tap being dreamed on (Config.Layer)
 	Octave, Octaves int     // 1-based index of the finished octave (smallest first) and their number
 	Height, Width   int     // size of the octave in pixels
 	First, Last     float32 // objective at the first and the last step of the octave (0 with no steps)

@@ -72,6 +72,26 @@ func Dream(m Model, img image.Image, cfg Config) (*Result, error) {
 	return DreamTensor(m, x, cfg)
 }
 
+// DreamLayers runs DreamTensor on x once for each of layers (replacing
+// cfg.Layer), the study's "what does each stage encode" figure, and returns
+// the results in the order of layers. An error names the layer it came
+// from; Progress reports carry the layer too.
+func DreamLayers(m Model, x *nn.Tensor, layers []string, cfg Config) ([]*Result, error) {
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("dream: DreamLayers: no layers given")
+	}
+	out := make([]*Result, len(layers))
+	for i, layer := range layers {
+		cfg.Layer = layer
+		r, err := DreamTensor(m, x, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", layer, err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
 // DreamTensor is Dream on an already normalised [1,3,H,W] tensor, which it
 // does not modify.
 func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
@@ -117,7 +137,14 @@ func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
 	}
 	d := &dreamer{m: m, cfg: cfg, obj: cfg.objective(tap), rng: rand.New(rand.NewPCG(cfg.Seed, 0xd7ea3))}
 	d.lo, d.hi = bounds(cfg.Mean, cfg.Std)
-	cur, stats, err := ascend(bases, sizes, cfg.Steps, d.step, cfg.Progress)
+	progress := cfg.Progress
+	if progress != nil {
+		progress = func(p Progress) {
+			p.Layer = cfg.Layer
+			cfg.Progress(p)
+		}
+	}
+	cur, stats, err := ascend(bases, sizes, cfg.Steps, d.step, progress)
 	if err != nil {
 		return nil, err
 	}

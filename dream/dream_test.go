@@ -560,3 +560,29 @@ func TestBlurMatchesNaive(t *testing.T) {
 		assert.InDeltaSlice(t, want, got, 1e-5, "%v sigma %v", tc.shape, tc.sigma)
 	}
 }
+
+// DreamLayers dreams once per layer, in order, with the layer in every
+// progress report, and names the layer of an error.
+func TestDreamLayers(t *testing.T) {
+	m := randomModel(t)
+	x, err := ImageToTensor(testImage(48, 48), resnet.ImageNetMean, resnet.ImageNetStd)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Octaves, cfg.Steps = 2, 1
+	var seen []string
+	cfg.Progress = func(p Progress) { seen = append(seen, p.Layer) }
+	res, err := DreamLayers(m, x, []string{"layer2", "layer3"}, cfg)
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	assert.Equal(t, []string{"layer2", "layer2", "layer3", "layer3"}, seen)
+	for i, layer := range []string{"layer2", "layer3"} {
+		cfg.Layer = layer
+		one, err := DreamTensor(m, x, cfg)
+		require.NoError(t, err)
+		assert.Equal(t, one.Tensor.Data, res[i].Tensor.Data, layer)
+	}
+	_, err = DreamLayers(m, x, []string{"layer2", "layer9"}, cfg)
+	assert.ErrorContains(t, err, `layer9: dream: Config.Layer: resnet: unknown tap "layer9"`)
+	_, err = DreamLayers(m, x, nil, cfg)
+	assert.ErrorContains(t, err, "no layers given")
+}

@@ -216,21 +216,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		x, err := dream.ImageToTensor(img, cfg.Mean, cfg.Std)
+		if err != nil {
+			return err
+		}
+		cfg.Progress = func(p dream.Progress) {
+			fmt.Fprintf(stderr, "%s: octave %d/%d %dx%d objective %.4g -> %.4g\n",
+				p.Layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
+		}
+		results, err := dream.DreamLayers(m, x, layers, cfg)
+		if err != nil {
+			return err
+		}
 		panels, captions := []image.Image{img}, []string{"original"}
-		for _, layer := range layers {
-			cfg.Layer = layer
-			cfg.Progress = func(p dream.Progress) {
-				fmt.Fprintf(stderr, "%s: octave %d/%d %dx%d objective %.4g -> %.4g\n",
-					layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
-			}
-			res, err := dream.Dream(m, img, cfg)
-			if err != nil {
-				return fmt.Errorf("%s: %w", layer, err)
-			}
+		for i, res := range results {
+			cfg.Layer = layers[i]
 			if w := res.Warning(); w != "" {
-				fmt.Fprintf(stderr, "%s: warning: %s\n", layer, w)
+				fmt.Fprintf(stderr, "%s: warning: %s\n", cfg.Layer, w)
 			}
-			rep.Objectives = append(rep.Objectives, summarise(layer, res))
+			rep.Objectives = append(rep.Objectives, summarise(cfg.Layer, res))
 			panels, captions = append(panels, res.Image), append(captions, dream.Caption(cfg))
 		}
 		result = panels[1]

@@ -34,17 +34,17 @@ func dreams(cfg config, m *resnet.ResNet, meta *resnet.Meta, val *dataset.Datase
 	dc := dream.DefaultConfig()
 	dc.Steps, dc.Octaves, dc.Seed = cfg.DreamSteps, cfg.DreamOctaves, cfg.Seed
 	dc.Mean, dc.Std = meta.Mean, meta.Std
+	dc.Progress = func(p dream.Progress) {
+		fmt.Fprintf(stderr, "   %s octave %d/%d (%dx%d): objective %.3g -> %.3g\n",
+			p.Layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
+	}
+	results, err := dream.DreamLayers(m, x, cfg.DreamLayers, dc)
+	if err != nil {
+		return err
+	}
 	var sizes []dream.OctaveStats
-	for _, layer := range cfg.DreamLayers {
-		dc.Layer = layer
-		dc.Progress = func(p dream.Progress) {
-			fmt.Fprintf(stderr, "   %s octave %d/%d (%dx%d): objective %.3g -> %.3g\n",
-				layer, p.Octave, p.Octaves, p.Width, p.Height, p.First, p.Last)
-		}
-		res, err := dream.DreamTensor(m, x, dc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", layer, err)
-		}
+	for i, res := range results {
+		layer := cfg.DreamLayers[i]
 		if w := res.Warning(); w != "" {
 			fmt.Fprintf(stderr, "   %s: %s\n", layer, w)
 		}
