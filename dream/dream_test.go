@@ -280,7 +280,7 @@ func TestDreamDeterministicAndFinite(t *testing.T) {
 			a, err := Dream(m, img, cfg)
 			require.NoError(t, err)
 			require.Len(t, progress, 2)
-			assert.Equal(t, Progress{Octave: 2, Octaves: 2, Height: 40, Width: 48, First: a.Octaves[1].Objective[0], Last: a.Octaves[1].Objective[3]}, progress[1])
+			assert.Equal(t, Progress{Layer: tc.layer, Octave: 2, Octaves: 2, Height: 40, Width: 48, First: a.Octaves[1].Objective[0], Last: a.Octaves[1].Objective[3]}, progress[1])
 			allFinite(t, a.Tensor.Data)
 			lo, hi := bounds(cfg.Mean, cfg.Std)
 			plane := 40 * 48
