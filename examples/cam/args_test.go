@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -57,10 +55,7 @@ func seedlingPNGs(t *testing.T, n int) []string {
 			}
 		}
 		p := filepath.Join(dir, fmt.Sprintf("seedling%d.png", i))
-		f, err := os.Create(p)
-		require.NoError(t, err)
-		require.NoError(t, png.Encode(f, img))
-		require.NoError(t, f.Close())
+		require.NoError(t, dataset.SavePNG(p, img))
 		paths = append(paths, p)
 	}
 	return paths

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/internal/shared"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
@@ -39,10 +39,7 @@ func writeData(t *testing.T, n int) string {
 					d := uint8((p/4*7 + i*13) % 40)
 					img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = c.R-d/2, c.G+d/2, c.B-d/2, 255
 				}
-				f, err := os.Create(filepath.Join(folder, fmt.Sprintf("%d.png", i)))
-				require.NoError(t, err)
-				require.NoError(t, png.Encode(f, img))
-				require.NoError(t, f.Close())
+				require.NoError(t, dataset.SavePNG(filepath.Join(folder, fmt.Sprintf("%d.png", i)), img))
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,10 +48,7 @@ func writeImages(t *testing.T, dir string, n int, c color.NRGBA) []string {
 			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = c.R+d, c.G, c.B-d/2, 255
 		}
 		path := filepath.Join(dir, fmt.Sprintf("%d.png", i))
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		require.NoError(t, png.Encode(f, img))
-		require.NoError(t, f.Close())
+		require.NoError(t, dataset.SavePNG(path, img))
 		paths = append(paths, path)
 	}
 	return paths
