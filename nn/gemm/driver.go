@@ -57,6 +57,7 @@ func (w *workspace) run(p *problem) {
 	kcStep := blockSize(p.k, kcMax, 8)
 	mcStep := blockSize(p.m, mcMax, mr)
 	ncStep := blockSize(p.n, ncMax, nr)
+	inPlaceB := p.readsBInPlace()
 	for ic := 0; ic < p.m; ic += mcStep {
 		mc := min(mcStep, p.m-ic)
 		full := mc / mr * mr // rows in whole slivers
@@ -73,8 +74,16 @@ func (w *workspace) run(p *problem) {
 			}
 			for jc := 0; jc < p.n; jc += ncStep {
 				nc := min(ncStep, p.n-jc)
-				packB(w.b, p.b, p.ldb, p.bTrans, p.kern.copy16, pc, jc, kc, nc)
-				w.macroKernel(p, ic, pc, jc, mc, nc, kc, beta)
+				if inPlaceB {
+					// Whole slivers are read from B; only a ragged last
+					// one is packed, zero-padded, at its usual place.
+					if last := nc / nr * nr; last < nc {
+						packB(w.b[last*kc:], p.b, p.ldb, false, p.kern.copy16, pc, jc+last, kc, nc-last)
+					}
+				} else {
+					packB(w.b, p.b, p.ldb, p.bTrans, p.kern.copy16, pc, jc, kc, nc)
+				}
+				w.macroKernel(p, ic, pc, jc, mc, nc, kc, beta, inPlaceB)
 			}
 		}
 	}
@@ -85,7 +94,7 @@ func (w *workspace) run(p *problem) {
 // sliver (kc x 16, 16 KB at kc = 256) stays in L1 while all the A slivers
 // of the block stream past it from L2, which moves 24 bytes of A per
 // depth step instead of 64 bytes of B.
-func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta float32) {
+func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta float32, inPlaceB bool) {
 	kern, c, ldc, alpha := p.kern.fn, p.c, p.ldc, p.alpha
 	off := ic*ldc + jc
 	full := mc / mr * mr
@@ -104,8 +113,11 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 		}
 	}
 	for jr := 0; jr < nc; jr += nr {
-		bp := w.b[jr*kc:]
+		bp, rsb := w.b[jr*kc:], nr
 		cols := min(nr, nc-jr)
+		if inPlaceB && cols == nr {
+			bp, rsb = p.b[pc*p.ldb+jc+jr:], p.ldb
+		}
 		for ir := 0; ir < mc; ir += mr {
 			ap, rsa, csa := sliver(ir)
 			rows := min(mr, mc-ir)
@@ -124,12 +136,12 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 				}
 			}
 			if rows == mr && cols == nr {
-				kern(kc, ap, rsa, csa, bp, c[ci:], ldc, alpha, beta)
+				kern(kc, ap, rsa, csa, bp, rsb, c[ci:], ldc, alpha, beta)
 				continue
 			}
 			// Edge tile: compute the full tile into w.tile, then merge
 			// the valid part so nothing outside C is touched.
-			kern(kc, ap, rsa, csa, bp, w.tile[:], nr, alpha, 0)
+			kern(kc, ap, rsa, csa, bp, rsb, w.tile[:], nr, alpha, 0)
 			mergeTile(c[ci:], ldc, w.tile[:], nr, rows, cols, beta)
 		}
 	}
@@ -149,4 +161,32 @@ func mergeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, beta f
 			crow[j] = t + beta*crow[j]
 		}
 	}
+}
+
+// bInPlace is the test hook for readsBInPlace: 1 forces reading whole B
+// slivers in place, -1 forces packing them, 0 leaves it to the heuristic.
+var bInPlace = 0
+
+// readsBInPlace reports whether the kernel reads whole 16-column slivers
+// of B straight from the matrix (rsb = ldb) instead of packing them.
+// Packing B costs a copy of each element, which only pays back when the
+// packed sliver is read by many A slivers; for the few rows of an im2col
+// product (m <= 128 in ResNet) it was a fifth of the time. A transposed B
+// must be packed.
+//
+// An unpacked sliver is kc rows ldb floats apart, which stays in L1 only
+// if those rows fall in all of its sets: with a row stride of an even
+// number of cache lines (ldb = 1024 or 3136, say) they crowd into a
+// fraction of the sets and evict each other. L1 here is 64 sets of
+// 64-byte lines, as on every x86 core of the last decade.
+func (p *problem) readsBInPlace() bool {
+	if p.bTrans || bInPlace < 0 {
+		return false
+	}
+	if bInPlace > 0 {
+		return true
+	}
+	const lineFloats = 16
+	spread := p.ldb%lineFloats != 0 || (p.ldb/lineFloats)%2 == 1
+	return spread && p.m <= mcMax
 }

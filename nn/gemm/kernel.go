@@ -17,10 +17,12 @@ const (
 //
 // where As is an mr x k sliver of A with element (i, p) at a[i*rsa+p*csa]
 // (rsa, csa = 1, mr for a packed sliver; lda, 1 for rows of a row-major
-// matrix read in place) and Bp a packed sliver of k rows of nr elements
-// (b[p*nr+j]). C starts at c[0] with row stride ldc. When beta == 0, C is
-// only written, never read, so it may hold NaN or Inf. k >= 1.
-type microKernel func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32)
+// matrix read in place) and Bp a sliver of k rows of nr elements, rsb
+// apart (b[p*rsb+j]; rsb = nr for a packed sliver, ldb for 16 columns of
+// a row-major B read in place). C starts at c[0] with row stride ldc.
+// When beta == 0, C is only written, never read, so it may hold NaN or
+// Inf. k >= 1.
+type microKernel func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
 
 // rowCopier copies k rows of nr floats, ld apart in src, to dst
 // contiguously: the inner loop of packing B without transposition.
@@ -78,17 +80,17 @@ func genericCopy16(k int, src []float32, ld int, dst []float32) {
 // genericKernel is the portable micro-kernel in plain Go. It is the
 // fallback on CPUs without AVX2 and FMA, on other architectures and with
 // the purego build tag.
-func genericKernel(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
-	// Four rows at a time of 16 accumulators in locals, so that the
+func genericKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+	// Two rows at a time of 16 accumulators in locals, so that the
 	// compiler keeps them in registers.
 	var acc [mr][nr]float32
-	b = b[:k*nr]
+	b = b[:(k-1)*rsb+nr]
 	for i0 := 0; i0 < mr; i0 += 2 {
 		var r0, r1 [nr]float32
 		a0 := a[i0*rsa:]
 		a1 := a[(i0+1)*rsa:]
 		for p := 0; p < k; p++ {
-			bp := (*[nr]float32)(b[p*nr:])
+			bp := (*[nr]float32)(b[p*rsb:])
 			x0, x1 := a0[p*csa], a1[p*csa]
 			for j := range bp {
 				r0[j] += x0 * bp[j]

@@ -6,7 +6,7 @@ package gemm
 // microKernel contract on raw pointers, with the strides in elements.
 //
 //go:noescape
-func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
 // kernel12x8AVX2 is the narrowKernel in assembly, on raw pointers.
 //
@@ -50,11 +50,11 @@ func hasAVX2FMA() bool {
 
 // avx2Kernel wraps the assembly kernel in the microKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
-func avx2Kernel(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+func avx2Kernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
 	_ = a[(mr-1)*rsa+(k-1)*csa]
-	_ = b[k*nr-1]
+	_ = b[(k-1)*rsb+nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+	kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
 }
 
 // avx2Narrow wraps kernel12x8AVX2 in the narrowKernel signature,

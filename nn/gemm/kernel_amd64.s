@@ -4,12 +4,14 @@
 
 // One k step of the 6x16 micro-kernel: two 8-float vectors of the B row
 // (Y12, Y13) times the six broadcast elements of the A column, accumulated
-// into Y0..Y11 (row r in Y(2r), Y(2r+1)). BX points at B; AX at A row 0
-// and R12 at A row 3 of the current column, R11 is the A row stride in
-// bytes. Both pointers then step to the next column (R13 bytes).
-#define STEP(bo) \
-	VMOVUPS      bo(BX), Y12          \
-	VMOVUPS      bo+32(BX), Y13       \
+// into Y0..Y11 (row r in Y(2r), Y(2r+1)). BX points at the B row, which
+// then steps to the next one (SI bytes); AX points at A row 0 and R12 at
+// A row 3 of the current column, R11 is the A row stride in bytes. Both
+// A pointers then step to the next column (R13 bytes).
+#define STEP \
+	VMOVUPS      (BX), Y12            \
+	VMOVUPS      32(BX), Y13          \
+	ADDQ         SI, BX               \
 	VBROADCASTSS (AX), Y14            \
 	VBROADCASTSS (AX)(R11*1), Y15     \
 	VFMADD231PS  Y12, Y14, Y0         \
@@ -45,8 +47,8 @@
 	VMOVUPS hi, 32(DI)   \
 	ADDQ    DX, DI
 
-// func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-64
+// func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ rsa+16(FP), R11
@@ -56,8 +58,10 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-64
 	LEAQ (AX)(R11*2), R12
 	ADDQ R11, R12
 	MOVQ b+32(FP), BX
-	MOVQ c+40(FP), DI
-	MOVQ ldc+48(FP), DX
+	MOVQ rsb+40(FP), SI
+	SHLQ $2, SI
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), DX
 	SHLQ $2, DX
 
 	VXORPS Y0, Y0, Y0
@@ -101,12 +105,11 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-64
 	JZ   tail
 
 loop4:
-	STEP(0)
-	STEP(64)
-	PREFETCHT0 512(BX)
-	STEP(128)
-	STEP(192)
-	ADDQ $256, BX
+	STEP
+	STEP
+	PREFETCHT0 (BX)(SI*8) // the B row 8 steps ahead
+	STEP
+	STEP
 	DECQ R9
 	JNZ  loop4
 
@@ -115,13 +118,12 @@ tail:
 	JZ    done
 
 loop1:
-	STEP(0)
-	ADDQ $64, BX
+	STEP
 	DECQ CX
 	JNZ  loop1
 
 done:
-	VBROADCASTSS alpha+56(FP), Y12
+	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
@@ -136,11 +138,11 @@ done:
 	VMULPS       Y12, Y11, Y11
 
 	// beta == 0 (either sign) must not read C, which may hold NaN.
-	MOVL beta+60(FP), R10
+	MOVL beta+68(FP), R10
 	SHLL $1, R10
 	JZ   store
 
-	VBROADCASTSS beta+60(FP), Y13
+	VBROADCASTSS beta+68(FP), Y13
 	ROWBETA(Y0, Y1)
 	ROWBETA(Y2, Y3)
 	ROWBETA(Y4, Y5)

@@ -14,7 +14,7 @@ func BenchmarkKernel(b *testing.B) {
 	for _, kern := range kernels() {
 		b.Run(kern.name, func(b *testing.B) {
 			for b.Loop() {
-				kern.fn(k, a, 1, mr, bp, c, ldc, 1, 1)
+				kern.fn(k, a, 1, mr, bp, nr, c, ldc, 1, 1)
 			}
 			b.ReportMetric(2*mr*nr*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/seedling-ml/seedling/nn/internal/workers"
 )
 
 // minFlopsPerThread is the work (2*m*n*k) below which another thread does
@@ -11,12 +13,12 @@ import (
 const minFlopsPerThread = 1 << 21
 
 // call is one parallel Sgemm: C is cut into bands of whole tiles, and
-// every thread (the caller and nt-1 workers) takes the next band until
-// none is left. Taking bands on demand, rather than one fixed share per
-// thread, keeps both cores busy when another process or goroutine slows
-// one of them down. Pooled, so that a call allocates nothing once warm.
+// every thread (the caller and up to nt-1 helpers) takes the next band
+// until none is left. Taking bands on demand, rather than one fixed share
+// per thread, keeps both cores busy when another process or goroutine
+// slows one of them down. Pooled, so that a call allocates nothing once
+// warm.
 type call struct {
-	wg     sync.WaitGroup
 	prob   problem // copied, so the caller's problem stays on its stack
 	byCols bool
 	bands  int // number of bands
@@ -25,31 +27,6 @@ type call struct {
 }
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
-
-// workers is the set of long-lived goroutines that help with calls, fed
-// through jobs; started on first need.
-var workers struct {
-	mu    sync.Mutex
-	count int
-	jobs  chan *call
-}
-
-// ensureWorkers starts workers until n of them run.
-func ensureWorkers(n int) {
-	workers.mu.Lock()
-	defer workers.mu.Unlock()
-	if workers.jobs == nil {
-		workers.jobs = make(chan *call, 64)
-	}
-	for ; workers.count < n; workers.count++ {
-		go func(jobs <-chan *call) {
-			for cl := range jobs {
-				cl.work()
-				cl.wg.Done()
-			}
-		}(workers.jobs)
-	}
-}
 
 // threadCount is how many threads to use for p.
 func threadCount(p *problem) int {
@@ -73,40 +50,25 @@ func compute(p *problem) {
 		workspacePool.Put(ws)
 		return
 	}
-	ensureWorkers(nt - 1)
 	cl := callPool.Get().(*call)
 	tilesM, tilesN := (p.m+mr-1)/mr, (p.n+nr-1)/nr
 	cl.prob = *p
 	// Column bands as soon as there are two per thread: a row band packs
 	// all of B, so row bands multiply the packing by their number.
-	cl.byCols = tilesN >= tilesM || tilesN >= 2*nt
-	if p.aTrans && tilesM >= 2*nt {
-		// But a transposed A is packed too, all of it by every column
-		// band: for a tall product (a conv's input gradient, W^T times a
-		// thin gy) that is the whole weight matrix once per band. Take
-		// the split that packs fewer elements.
-		a, b := float64(p.m)*float64(p.k), float64(p.k)*float64(p.n)
-		colBands, rowBands := float64(min(4*nt, tilesN)), float64(min(2*nt, tilesM))
-		cl.byCols = colBands*a+b <= a+rowBands*b
-	}
+	cl.byCols = splitByCols(p, nt)
 	cl.tiles, cl.bands = tilesM, 2*nt
 	if cl.byCols {
 		cl.tiles, cl.bands = tilesN, 4*nt
 	}
 	cl.bands = min(cl.bands, cl.tiles)
 	cl.next.Store(0)
-	cl.wg.Add(nt - 1)
-	for range nt - 1 {
-		workers.jobs <- cl
-	}
-	cl.work()
-	cl.wg.Wait()
+	workers.Do(cl, nt-1)
 	cl.prob = problem{} // drop the references to the caller's slices
 	callPool.Put(cl)
 }
 
-// work runs bands of cl until none is left.
-func (cl *call) work() {
+// Run computes bands of cl until none is left (workers.Task).
+func (cl *call) Run() {
 	ws := workspacePool.Get().(*workspace)
 	defer workspacePool.Put(ws)
 	p, unit, size := &cl.prob, mr, cl.prob.m
@@ -150,4 +112,29 @@ func (p *problem) band(byCols bool, lo, hi int) problem {
 	}
 	q.c = p.c[lo*p.ldc:]
 	return q
+}
+
+// splitMode is the test hook for splitByCols: 1 forces column bands, -1
+// row bands, 0 leaves it to the cost model.
+var splitMode = 0
+
+// splitByCols reports whether C is better split into column bands than
+// into row bands on nt threads. Every column band reads all of op(A) and
+// every row band all of op(B), so it picks the split that moves fewer
+// elements, counting an element that is packed (copied) twice: B always
+// is unless it is read in place, A when transposed.
+func splitByCols(p *problem, nt int) bool {
+	if splitMode != 0 {
+		return splitMode > 0
+	}
+	tilesM, tilesN := (p.m+mr-1)/mr, (p.n+nr-1)/nr
+	a, b := float64(p.m)*float64(p.k), float64(p.k)*float64(p.n)
+	if p.aTrans {
+		a *= 2
+	}
+	if !p.readsBInPlace() {
+		b *= 2
+	}
+	colBands, rowBands := float64(min(4*nt, tilesN)), float64(min(2*nt, tilesM))
+	return colBands*a+b <= a+rowBands*b
 }

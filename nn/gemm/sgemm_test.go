@@ -125,6 +125,25 @@ func checkCase(t *testing.T, kern kernel, tc gemmCase) {
 var sizes = []int{1, 2, 3, 5, 7, 13, 16, 17, 31, 64, 97, 131, 257, 391}
 
 func TestSgemmAgainstNaive(t *testing.T) {
+	for _, mode := range []struct {
+		name            string
+		inPlace, byCols int
+	}{
+		{"by-heuristics", 0, 0},
+		{"B-packed/row-bands", -1, -1},
+		{"B-packed/column-bands", -1, 1},
+		{"B-in-place/row-bands", 1, -1},
+		{"B-in-place/column-bands", 1, 1},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			defer func(inPlace, byCols int) { bInPlace, splitMode = inPlace, byCols }(bInPlace, splitMode)
+			bInPlace, splitMode = mode.inPlace, mode.byCols
+			testSgemmAgainstNaive(t)
+		})
+	}
+}
+
+func testSgemmAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, kern := range kernels() {
 		t.Run(kern.name, func(t *testing.T) {
@@ -170,18 +189,26 @@ func TestKernelsAgree(t *testing.T) {
 				rows[i*lda+p] = a[p*mr+i]
 			}
 		}
+		const ldb = nr + 5
+		bRows := make([]float32, (k-1)*ldb+nr) // b as k rows, ldb apart
+		for p := 0; p < k; p++ {
+			copy(bRows[p*ldb:p*ldb+nr], b[p*nr:])
+		}
 		for _, beta := range []float32{0, 1, -2} {
 			const ldc = nr + 3
 			c0 := randFloats(r, mr*ldc)
 			want := append([]float32(nil), c0...)
-			genericKernel(k, a, 1, mr, b, want, ldc, 0.5, beta)
+			genericKernel(k, a, 1, mr, b, nr, want, ldc, 0.5, beta)
 			for _, kern := range kernels() {
 				got := append([]float32(nil), c0...)
-				kern.fn(k, a, 1, mr, b, got, ldc, 0.5, beta)
+				kern.fn(k, a, 1, mr, b, nr, got, ldc, 0.5, beta)
 				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, packed, k=%d, beta=%g", kern.name, k, beta)
 				got = append(got[:0], c0...)
-				kern.fn(k, rows, lda, 1, b, got, ldc, 0.5, beta)
-				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, in place, k=%d, beta=%g", kern.name, k, beta)
+				kern.fn(k, rows, lda, 1, b, nr, got, ldc, 0.5, beta)
+				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, A in place, k=%d, beta=%g", kern.name, k, beta)
+				got = append(got[:0], c0...)
+				kern.fn(k, rows, lda, 1, bRows, ldb, got, ldc, 0.5, beta)
+				require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, A and B in place, k=%d, beta=%g", kern.name, k, beta)
 			}
 		}
 	}

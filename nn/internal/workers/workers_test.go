@@ -1,0 +1,103 @@
+package workers
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// count is a Task that claims the indices 0..n-1 one at a time and marks
+// each, so a test sees every piece done exactly once.
+type count struct {
+	next  atomic.Int64
+	n     int64
+	marks []atomic.Int32
+	runs  atomic.Int32
+}
+
+func newCount(n int) *count { return &count{n: int64(n), marks: make([]atomic.Int32, n)} }
+
+func (c *count) Run() {
+	c.runs.Add(1)
+	for i := c.next.Add(1) - 1; i < c.n; i = c.next.Add(1) - 1 {
+		c.marks[i].Add(1)
+	}
+}
+
+func (c *count) requireOnce(t *testing.T) {
+	t.Helper()
+	for i := range c.marks {
+		require.EqualValues(t, 1, c.marks[i].Load(), "piece %d", i)
+	}
+}
+
+func TestDoRunsEveryPieceOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pieces  int
+		helpers int
+	}{
+		{"no helpers", 100, 0},
+		{"negative helpers", 10, -3},
+		{"one helper", 1000, 1},
+		{"more helpers than cores", 1000, 7},
+		{"no work", 0, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCount(tc.pieces)
+			Do(c, tc.helpers)
+			c.requireOnce(t)
+			require.LessOrEqual(t, int(c.runs.Load()), max(tc.helpers, 0)+1)
+			require.GreaterOrEqual(t, int(c.runs.Load()), 1, "the caller always runs")
+		})
+	}
+}
+
+func TestDoFromManyGoroutines(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for range 200 {
+				c := newCount(64)
+				Do(c, 2)
+				c.requireOnce(t)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestDoWakesSleepingHelpers(t *testing.T) {
+	Do(newCount(10), 1) // start a helper
+	time.Sleep(5 * spinTime)
+	// The helper is asleep now; a task must still finish, and a slow one
+	// long enough for the helper to wake should see it join.
+	slow := &slowTask{pieces: 50}
+	Do(slow, 1)
+	require.EqualValues(t, 50, slow.done.Load())
+}
+
+type slowTask struct {
+	next, done atomic.Int64
+	pieces     int64
+}
+
+func (s *slowTask) Run() {
+	for s.next.Add(1) <= s.pieces {
+		time.Sleep(100 * time.Microsecond)
+		s.done.Add(1)
+	}
+}
+
+func TestDoDoesNotAllocate(t *testing.T) {
+	c := newCount(0)
+	Do(c, 1)
+	allocs := testing.AllocsPerRun(100, func() {
+		c.next.Store(0)
+		Do(c, 1)
+	})
+	require.Zero(t, allocs)
+}
