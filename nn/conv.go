@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/seedling-ml/seedling/nn/internal/workers"
 )
 
 // ConvConfig holds the hyper-parameters of a 2-D convolution. Zero values
@@ -102,29 +104,57 @@ func newConvGeom(x, w *Tensor, cfg ConvConfig) convGeom {
 // col2im.
 func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	g := newConvGeom(x, w, cfg)
-	if b != nil && (b.Dim() != 1 || b.Shape[0] != g.cout) {
-		panic(fmt.Sprintf("nn: Conv2d: bias %v does not match %d output channels", b.Shape, g.cout))
-	}
+	g.checkBias(b)
 	y := New(g.n, g.cout, g.oh, g.ow)
-	plane := g.oh * g.ow
-	if !g.forwardTiled(x.Data, w.Data, y.Data, nil) {
-		g.forwardChunked(x.Data, w.Data, y.Data, nil)
-	}
-	if b != nil {
-		parallelFor(g.n*g.cout, 64, func(lo, hi int) {
-			for p := lo; p < hi; p++ {
-				bv := b.Data[p%g.cout]
-				row := y.Data[p*plane : (p+1)*plane]
-				for i := range row {
-					row[i] += bv
-				}
-			}
-		})
-	}
+	g.forward(x, w, b, y)
 	if anyTracked(x, w, b) {
 		record(y, "Conv2d", []*Tensor{x, w, b}, func(gy *Tensor, gx []*Tensor) { conv2dBackward(x, w, g, gy, gx) })
 	}
 	return y
+}
+
+// Conv2dInto is Conv2d writing its result into y, which must have the
+// output's shape and not overlap x. It is for inference loops that reuse
+// their buffers: once warm it allocates nothing. It records no graph, so
+// it panics if x, w or b is tracked (use Conv2d to get gradients).
+func Conv2dInto(y, x, w, b *Tensor, cfg ConvConfig) *Tensor {
+	g := newConvGeom(x, w, cfg)
+	g.checkBias(b)
+	if y == nil || y.Dim() != 4 || y.Shape[0] != g.n || y.Shape[1] != g.cout || y.Shape[2] != g.oh || y.Shape[3] != g.ow {
+		var shape []int
+		if y != nil {
+			shape = y.Shape
+		}
+		panic(fmt.Sprintf("nn: Conv2dInto: output %v must be [%d %d %d %d] for input %v and weight %v", shape, g.n, g.cout, g.oh, g.ow, x.Shape, w.Shape))
+	}
+	if err := y.Check(); err != nil {
+		panic("nn: Conv2dInto: output: " + err.Error())
+	}
+	if overlaps(y.Data, x.Data) {
+		panic("nn: Conv2dInto: output overlaps the input")
+	}
+	if anyTracked(x, w, b) {
+		panic("nn: Conv2dInto records no graph; use Conv2d for tensors that need gradients")
+	}
+	g.forward(x, w, b, y)
+	return y
+}
+
+// checkBias panics unless b is nil or has one element per output channel.
+func (g convGeom) checkBias(b *Tensor) {
+	if b != nil && (b.Dim() != 1 || b.Shape[0] != g.cout || b.Check() != nil) {
+		panic(fmt.Sprintf("nn: Conv2d: bias %v does not match %d output channels", b.Shape, g.cout))
+	}
+}
+
+// forward computes y = conv(x, w) + b, b optional.
+func (g convGeom) forward(x, w, b, y *Tensor) {
+	if !g.forwardTiled(x.Data, w.Data, y.Data, nil) {
+		g.forwardChunked(x.Data, w.Data, y.Data, nil)
+	}
+	if b != nil {
+		addChannelBias(y.Data, b.Data, g.n, g.oh*g.ow)
+	}
 }
 
 // tileBytes bounds the column block of one forward tile, so that it is
@@ -169,74 +199,87 @@ func (g convGeom) tiling() (rowsPer, imgsPer, count int) {
 // the product is then better threaded inside the GEMM. A non-nil ep is
 // applied to each tile's output while it is still in cache.
 func (g convGeom) forwardTiled(x, w, y []float32, ep *epilogue) bool {
-	workers := runtime.GOMAXPROCS(0)
+	procs := runtime.GOMAXPROCS(0)
 	rowsPer, imgsPer, count := g.tiling()
-	if workers < 2 || count < 2*workers || 4*g.coutG*g.colsK > tileWeightBytes {
+	if procs < 2 || count < 2*procs || 4*g.coutG*g.colsK > tileWeightBytes {
 		return false
 	}
-	plane := g.oh * g.ow
-	perGroup := count / g.cfg.Groups
-	colLen := g.colsK * max(rowsPer*g.ow, imgsPer*plane)
-	var next atomic.Int64
-	work := func() {
-		col := getScratch(colLen)
-		var out []float32
-		if imgsPer > 1 {
-			out = getScratch(g.coutG * imgsPer * plane)
-		}
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= count {
-				break
-			}
-			gr, t := t/perGroup, t%perGroup
-			wg := w[gr*g.coutG*g.colsK:]
-			if imgsPer == 1 {
-				tilesPerImage := (g.oh + rowsPer - 1) / rowsPer
-				img, oi0 := t/tilesPerImage, t%tilesPerImage*rowsPer
-				oi1 := min(g.oh, oi0+rowsPer)
-				cols := (oi1 - oi0) * g.ow
-				xc := x[(img*g.cin+gr*g.cinG)*g.h*g.w:]
-				src, ld := col, cols
-				if g.isPointwise() {
-					src, ld = xc[oi0*g.ow:], plane
-				} else {
-					for ci := 0; ci < g.cinG; ci++ {
-						im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols:], cols, oi0, oi1)
-					}
-				}
-				gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, src, ld, 0, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
-				if ep != nil {
-					for ch := gr * g.coutG; ch < (gr+1)*g.coutG; ch++ {
-						ep.apply(y, ch, (img*g.cout+ch)*plane+oi0*g.ow, cols)
-					}
-				}
-				continue
-			}
-			n0 := t * imgsPer
-			nb := min(imgsPer, g.n-n0)
-			cols := nb * plane
-			for i := 0; i < nb; i++ {
-				xc := x[((n0+i)*g.cin+gr*g.cinG)*g.h*g.w:]
-				for ci := 0; ci < g.cinG; ci++ {
-					im2colChannel(xc[ci*g.h*g.w:], g, col[ci*g.kh*g.kw*cols+i*plane:], cols, 0, g.oh)
-				}
-			}
-			gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, col, cols, 0, out, cols)
-			g.scatter(out, y, n0, nb, gr, 0, nb, ep)
-		}
-		if out != nil {
-			putScratch(out)
-		}
-		putScratch(col)
-	}
-	var wg sync.WaitGroup
-	for range min(workers, count) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	t := tiledForwards.Get().(*tiledForward)
+	*t = tiledForward{g: g, x: x, w: w, y: y, ep: ep, rowsPer: rowsPer, imgsPer: imgsPer, count: count}
+	workers.Do(t, min(procs, count)-1)
+	*t = tiledForward{}
+	tiledForwards.Put(t)
 	return true
+}
+
+// tiledForward is forwardTiled's workers.Task, pooled so that a warm
+// forward pass allocates nothing.
+type tiledForward struct {
+	g                       convGeom
+	x, w, y                 []float32
+	ep                      *epilogue
+	rowsPer, imgsPer, count int
+	next                    atomic.Int64
+}
+
+var tiledForwards = sync.Pool{New: func() any { return new(tiledForward) }}
+
+// Run computes tiles until none is left, with its own column buffer.
+func (tf *tiledForward) Run() {
+	g, x, w, y, ep := &tf.g, tf.x, tf.w, tf.y, tf.ep
+	rowsPer, imgsPer := tf.rowsPer, tf.imgsPer
+	plane := g.oh * g.ow
+	perGroup := tf.count / g.cfg.Groups
+	col := getScratch(g.colsK * max(rowsPer*g.ow, imgsPer*plane))
+	var out []float32
+	if imgsPer > 1 {
+		out = getScratch(g.coutG * imgsPer * plane)
+	}
+	for {
+		t := int(tf.next.Add(1) - 1)
+		if t >= tf.count {
+			break
+		}
+		gr, t := t/perGroup, t%perGroup
+		wg := w[gr*g.coutG*g.colsK:]
+		if imgsPer == 1 {
+			tilesPerImage := (g.oh + rowsPer - 1) / rowsPer
+			img, oi0 := t/tilesPerImage, t%tilesPerImage*rowsPer
+			oi1 := min(g.oh, oi0+rowsPer)
+			cols := (oi1 - oi0) * g.ow
+			xc := x[(img*g.cin+gr*g.cinG)*g.h*g.w:]
+			src, ld := col, cols
+			if g.isPointwise() {
+				src, ld = xc[oi0*g.ow:], plane
+			} else {
+				for ci := 0; ci < g.cinG; ci++ {
+					im2colChannel(xc[ci*g.h*g.w:], *g, col[ci*g.kh*g.kw*cols:], cols, oi0, oi1)
+				}
+			}
+			gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, src, ld, 0, y[(img*g.cout+gr*g.coutG)*plane+oi0*g.ow:], plane)
+			if ep != nil {
+				for ch := gr * g.coutG; ch < (gr+1)*g.coutG; ch++ {
+					ep.apply(y, ch, (img*g.cout+ch)*plane+oi0*g.ow, cols)
+				}
+			}
+			continue
+		}
+		n0 := t * imgsPer
+		nb := min(imgsPer, g.n-n0)
+		cols := nb * plane
+		for i := 0; i < nb; i++ {
+			xc := x[((n0+i)*g.cin+gr*g.cinG)*g.h*g.w:]
+			for ci := 0; ci < g.cinG; ci++ {
+				im2colChannel(xc[ci*g.h*g.w:], *g, col[ci*g.kh*g.kw*cols+i*plane:], cols, 0, g.oh)
+			}
+		}
+		gemmSerial(false, false, g.coutG, cols, g.colsK, wg, g.colsK, col, cols, 0, out, cols)
+		g.scatterSerial(out, y, n0, nb, gr, ep)
+	}
+	if out != nil {
+		putScratch(out)
+	}
+	putScratch(col)
 }
 
 // forwardChunked is the forward pass as a few large GEMMs threaded inside
@@ -258,35 +301,62 @@ func (g convGeom) forwardChunked(x, w, y []float32, ep *epilogue) {
 				ys := y[(n0*g.cout+gr*g.coutG)*plane:]
 				gemm(false, false, g.coutG, plane, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, ys, plane)
 				if ep != nil {
-					parallelFor(g.coutG, max(1, elementGrain/plane), func(lo, hi int) {
-						for ch := gr*g.coutG + lo; ch < gr*g.coutG+hi; ch++ {
-							ep.apply(y, ch, (n0*g.cout+ch)*plane, plane)
-						}
-					})
+					g.finishChunk(nil, y, n0, 1, gr, ep)
 				}
 				continue
 			}
 			gemm(false, false, g.coutG, cols, g.colsK, 1, w[gr*g.coutG*g.colsK:], g.colsK, src, ld, 0, out, cols)
-			parallelFor(nb, 1, func(lo, hi int) { g.scatter(out, y, n0, nb, gr, lo, hi, ep) })
+			g.finishChunk(out, y, n0, nb, gr, ep)
 		}
 	}
 	putScratch(out)
 	putScratch(col)
 }
 
-// scatter copies images lo..hi-1 of a chunk's GEMM output out
-// ([coutG, nb*plane], images n0..n0+nb-1, group gr) to their places in y
-// ([N, cout, plane]), applying ep (if not nil) to each copied row.
-func (g convGeom) scatter(out, y []float32, n0, nb, gr, lo, hi int, ep *epilogue) {
+// finishChunk copies a chunk's GEMM output out ([coutG, nb*plane], images
+// n0..n0+nb-1, group gr) to its places in y ([N, cout, plane]), applying
+// ep (if not nil) to each copied row; with out == nil the rows are already
+// in y and only ep is applied. Rows are shared among the cores.
+func (g convGeom) finishChunk(out, y []float32, n0, nb, gr int, ep *epilogue) {
+	t := chunkFinishes.Get().(*chunkFinish)
+	*t = chunkFinish{g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep, chunk: max(1, elementGrain/(g.oh*g.ow))}
+	rows := nb * g.coutG
+	workers.Do(t, min(runtime.GOMAXPROCS(0), (rows+t.chunk-1)/t.chunk)-1)
+	*t = chunkFinish{}
+	chunkFinishes.Put(t)
+}
+
+// chunkFinish is finishChunk's workers.Task, pooled so that it does not
+// allocate.
+type chunkFinish struct {
+	g                 convGeom
+	out, y            []float32
+	n0, nb, gr, chunk int
+	ep                *epilogue
+	next              atomic.Int64
+}
+
+var chunkFinishes = sync.Pool{New: func() any { return new(chunkFinish) }}
+
+// Run finishes chunks of rows (image i, channel o) until none is left.
+func (t *chunkFinish) Run() {
+	g := &t.g
 	plane := g.oh * g.ow
-	cols := nb * plane
-	for i := lo; i < hi; i++ {
-		for o := 0; o < g.coutG; o++ {
-			ch := gr*g.coutG + o
-			off := ((n0+i)*g.cout + ch) * plane
-			copy(y[off:off+plane], out[o*cols+i*plane:][:plane])
-			if ep != nil {
-				ep.apply(y, ch, off, plane)
+	cols, rows := t.nb*plane, t.nb*g.coutG
+	for {
+		lo := int(t.next.Add(1)-1) * t.chunk
+		if lo >= rows {
+			return
+		}
+		for r := lo; r < min(lo+t.chunk, rows); r++ {
+			i, o := r/g.coutG, r%g.coutG
+			ch := t.gr*g.coutG + o
+			off := ((t.n0+i)*g.cout + ch) * plane
+			if t.out != nil {
+				copy(t.y[off:off+plane], t.out[o*cols+i*plane:][:plane])
+			}
+			if t.ep != nil {
+				t.ep.apply(t.y, ch, off, plane)
 			}
 		}
 	}
@@ -319,14 +389,40 @@ func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32
 		return x[(n0*g.cin+gr*g.cinG)*g.h*g.w:], plane
 	}
 	ld := nb * plane
-	parallelFor(nb*g.cinG, 1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			i, ci := t/g.cinG, t%g.cinG
-			xc := x[((n0+i)*g.cin+gr*g.cinG+ci)*g.h*g.w:]
-			im2colChannel(xc, g, col[ci*g.kh*g.kw*ld+i*plane:], ld, 0, g.oh)
-		}
-	})
+	t := im2colTasks.Get().(*im2colTask)
+	*t = im2colTask{g: g, x: x, col: col, n0: n0, nb: nb, gr: gr}
+	workers.Do(t, min(runtime.GOMAXPROCS(0), nb*g.cinG)-1)
+	*t = im2colTask{}
+	im2colTasks.Put(t)
 	return col, ld
+}
+
+// im2colTask writes the column matrix of columns(), one input channel of
+// one image at a time (a workers.Task, pooled so that it does not
+// allocate).
+type im2colTask struct {
+	g          convGeom
+	x, col     []float32
+	n0, nb, gr int
+	next       atomic.Int64
+}
+
+var im2colTasks = sync.Pool{New: func() any { return new(im2colTask) }}
+
+// Run writes channels until none is left.
+func (t *im2colTask) Run() {
+	g := &t.g
+	plane := g.oh * g.ow
+	ld := t.nb * plane
+	for {
+		k := int(t.next.Add(1) - 1)
+		if k >= t.nb*g.cinG {
+			return
+		}
+		i, ci := k/g.cinG, k%g.cinG
+		xc := t.x[((t.n0+i)*g.cin+t.gr*g.cinG+ci)*g.h*g.w:]
+		im2colChannel(xc, *g, t.col[ci*g.kh*g.kw*ld+i*plane:], ld, 0, g.oh)
+	}
 }
 
 func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
@@ -407,15 +503,15 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 // core. It reports false, doing nothing, where forwardTiled would, or when
 // there are fewer images than twice the cores.
 func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
-	workers := runtime.GOMAXPROCS(0)
+	procs := runtime.GOMAXPROCS(0)
 	rowsPer, imgsPer, _ := g.tiling()
 	count := g.n * g.cfg.Groups
-	if workers < 2 || imgsPer > 1 || count < 2*workers || 4*g.coutG*g.colsK > tileWeightBytes {
+	if procs < 2 || imgsPer > 1 || count < 2*procs || 4*g.coutG*g.colsK > tileWeightBytes {
 		return false
 	}
 	plane := g.oh * g.ow
 	tileCols := rowsPer * g.ow
-	nw := min(workers, count)
+	nw := min(procs, count)
 	partial := make([][]float32, nw) // per-core weight gradients
 	work := func(wi int) {
 		colX := getScratch(g.colsK * tileCols)
@@ -464,12 +560,13 @@ func (g convGeom) backwardTiled(x, w, gy []float32, gX, gW *Tensor) bool {
 		putScratch(colG)
 		putScratch(colX)
 	}
-	var wg sync.WaitGroup
-	for wi := 1; wi < nw; wi++ {
-		wg.Go(func() { work(wi) })
-	}
-	work(0)
-	wg.Wait()
+	// Shares, not goroutines, own the partial sums, so any goroutine may
+	// take any share and the sum below is in a fixed order.
+	parallelFor(nw, 1, func(lo, hi int) {
+		for wi := lo; wi < hi; wi++ {
+			work(wi)
+		}
+	})
 	for _, gw := range partial {
 		if gw != nil {
 			vecAxpy(gW.Data, gw, 1)
@@ -641,4 +738,11 @@ func col2imSame(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
 			vecAxpy(gc[a+s:b+s], row[a-lo:b-lo], 1)
 		}
 	}
+}
+
+// scatterSerial is finishChunk on the calling goroutine, for the tiles of
+// forwardTiled, which already run one per core.
+func (g convGeom) scatterSerial(out, y []float32, n0, nb, gr int, ep *epilogue) {
+	t := chunkFinish{g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep, chunk: nb * g.coutG}
+	t.Run()
 }
