@@ -12,6 +12,8 @@ type workspace struct {
 	a    []float32 // packed A block, mcMax x kcMax (rounded up to mr)
 	b    []float32 // packed B block, kcMax x ncMax
 	tile [mr * nr]float32
+	// wideTile is the mr x maxWide*nr edge tile of the wide kernel.
+	wideTile [mr * maxWide * nr]float32
 	// narrow is the 12x8 tile of the narrow-edge kernel.
 	narrow [2 * mr * nr / 2]float32
 }
@@ -54,7 +56,11 @@ type problem struct {
 // kernel wants: six rows streamed side by side); only the last sliver of
 // fewer than mr rows is packed, zero-padded. A transposed A is packed.
 func (w *workspace) run(p *problem) {
-	kcStep := blockSize(p.k, kcMax, 8)
+	kcLimit := kcMax
+	if p.kern.kc > 0 {
+		kcLimit = min(kcLimit, p.kern.kc)
+	}
+	kcStep := blockSize(p.k, kcLimit, 8)
 	mcStep := blockSize(p.m, mcMax, mr)
 	ncStep := blockSize(p.n, ncMax, nr)
 	inPlaceB := p.readsBInPlace()
@@ -95,7 +101,7 @@ func (w *workspace) run(p *problem) {
 // of the block stream past it from L2, which moves 24 bytes of A per
 // depth step instead of 64 bytes of B.
 func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta float32, inPlaceB bool) {
-	kern, c, ldc, alpha := p.kern.fn, p.c, p.ldc, p.alpha
+	kern, wide, c, ldc, alpha := p.kern.fn, p.kern.wide, p.c, p.ldc, p.alpha
 	off := ic*ldc + jc
 	full := mc / mr * mr
 	// A last B sliver with at most 8 real columns goes to the narrow
@@ -112,38 +118,56 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 			return w.a, 1, mr
 		}
 	}
-	for jr := 0; jr < nc; jr += nr {
+	for jr := 0; jr < nc; {
+		// Whole B slivers side by side go to the wide kernel, if any.
+		if nv := min(maxWide, (nc-jr)/nr); wide != nil && nv >= 2 {
+			bp, rsb, bs := w.b[jr*kc:], nr, kc*nr
+			if inPlaceB {
+				bp, rsb, bs = p.b[pc*p.ldb+jc+jr:], p.ldb, nr
+			}
+			for ir := 0; ir < mc; ir += mr {
+				ap, rsa, csa := sliver(ir)
+				ci := off + ir*ldc + jr
+				if rows := min(mr, mc-ir); rows < mr {
+					wide(nv, kc, ap, rsa, csa, bp, rsb, bs, w.wideTile[:], maxWide*nr, alpha, 0)
+					mergeTile(c[ci:], ldc, w.wideTile[:], maxWide*nr, rows, nv*nr, beta)
+					continue
+				}
+				wide(nv, kc, ap, rsa, csa, bp, rsb, bs, c[ci:], ldc, alpha, beta)
+			}
+			jr += nv * nr
+			continue
+		}
 		bp, rsb := w.b[jr*kc:], nr
 		cols := min(nr, nc-jr)
 		if inPlaceB && cols == nr {
 			bp, rsb = p.b[pc*p.ldb+jc+jr:], p.ldb
 		}
-		for ir := 0; ir < mc; ir += mr {
+		narrowHere := narrow && jr == lastJ
+		for ir := 0; ir < mc; {
 			ap, rsa, csa := sliver(ir)
-			rows := min(mr, mc-ir)
 			ci := off + ir*ldc + jr
-			if narrow && jr == lastJ {
-				pairStart := ir%(2*mr) == 0 && ir+2*mr <= mc
-				pairEnd := ir%(2*mr) == mr && ir+mr <= mc
-				if pairEnd {
-					continue // done with the sliver above
-				}
-				if pairStart {
-					ap1, _, _ := sliver(ir + mr)
-					p.kern.narrow(kc, ap, ap1, rsa, csa, bp, &w.narrow, alpha)
-					mergeTile(c[ci:], ldc, w.narrow[:], nr/2, 2*mr, cols, beta)
-					continue
-				}
-			}
-			if rows == mr && cols == nr {
-				kern(kc, ap, rsa, csa, bp, rsb, c[ci:], ldc, alpha, beta)
+			// The narrow kernel takes two slivers at a time, when both
+			// are whole: read in place from A, or both packed.
+			if narrowHere && ir+2*mr <= mc {
+				ap1, _, _ := sliver(ir + mr)
+				p.kern.narrow(kc, ap, ap1, rsa, csa, bp, &w.narrow, alpha)
+				mergeTile(c[ci:], ldc, w.narrow[:], nr/2, 2*mr, cols, beta)
+				ir += 2 * mr
 				continue
 			}
-			// Edge tile: compute the full tile into w.tile, then merge
-			// the valid part so nothing outside C is touched.
-			kern(kc, ap, rsa, csa, bp, rsb, w.tile[:], nr, alpha, 0)
-			mergeTile(c[ci:], ldc, w.tile[:], nr, rows, cols, beta)
+			rows := min(mr, mc-ir)
+			if rows == mr && cols == nr {
+				kern(kc, ap, rsa, csa, bp, rsb, c[ci:], ldc, alpha, beta)
+			} else {
+				// Edge tile: compute the full tile into w.tile, then
+				// merge the valid part so nothing outside C is touched.
+				kern(kc, ap, rsa, csa, bp, rsb, w.tile[:], nr, alpha, 0)
+				mergeTile(c[ci:], ldc, w.tile[:], nr, rows, cols, beta)
+			}
+			ir += mr
 		}
+		jr += nr
 	}
 }
 
@@ -176,9 +200,11 @@ var bInPlace = 0
 //
 // An unpacked sliver is kc rows ldb floats apart, which stays in L1 only
 // if those rows fall in all of its sets: with a row stride of an even
-// number of cache lines (ldb = 1024 or 3136, say) they crowd into a
-// fraction of the sets and evict each other. L1 here is 64 sets of
-// 64-byte lines, as on every x86 core of the last decade.
+// number of cache lines (ldb = 1024 or 3136, say) one sliver's lines
+// crowd into a fraction of the sets and evict each other; four slivers
+// side by side (a wide kernel) fill the gaps when the stride is 2 or 4
+// lines mod 64. L1 is 64 sets of 64-byte lines on every x86 core of the
+// last decade.
 func (p *problem) readsBInPlace() bool {
 	if p.bTrans || bInPlace < 0 {
 		return false
@@ -186,7 +212,23 @@ func (p *problem) readsBInPlace() bool {
 	if bInPlace > 0 {
 		return true
 	}
-	const lineFloats = 16
-	spread := p.ldb%lineFloats != 0 || (p.ldb/lineFloats)%2 == 1
-	return spread && p.m <= mcMax
+	const lineFloats, sets = 16, 64
+	if p.ldb%lineFloats != 0 || p.m > mcMax {
+		// Rows off the line grid: each 16-float row spans two lines, and
+		// packing (measured on 256x196 and 512x49 products) wins.
+		return false
+	}
+	// Rows stride lines apart start in sets/gcd(stride, sets) distinct
+	// sets. A wide kernel reads maxWide consecutive lines of each row,
+	// which then touch maxWide times as many sets, and beats packing
+	// even with some conflict once that is a quarter of them
+	// (64x12544x147: 113 vs 99 GFLOP/s on one core); one line per row
+	// needs all the sets (an odd stride).
+	g := sets
+	for s := p.ldb / lineFloats % sets; s != 0; g, s = s, g%s {
+	}
+	if p.kern.wide != nil {
+		return sets/g*maxWide >= sets/4
+	}
+	return g == 1
 }

@@ -39,13 +39,37 @@ type rowCopier func(k int, src []float32, ld int, dst []float32)
 // so a thin edge costs half a tile instead of a whole one.
 type narrowKernel func(k int, a0, a1 []float32, rsa, csa int, b []float32, tile *[2 * mr * nr / 2]float32, alpha float32)
 
+// wideKernel computes the mr x nv*nr tile of C from one A sliver (as in
+// microKernel) and nv B slivers side by side, 2 <= nv <= maxWide: element
+// (p, j) of sliver v at b[v*bs+p*rsb+j] (bs = kc*nr for packed slivers,
+// nr for a row-major B read in place). The AVX-512 kernels need that much
+// width to keep two 512-bit FMA ports busy (kernel_avx512_amd64.s).
+type wideKernel func(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32)
+
+// maxWide is the most B slivers a wideKernel takes at once.
+const maxWide = 4
+
 // kernel names a micro-kernel and its helpers so that tests and
-// benchmarks can run every kernel the CPU supports.
+// benchmarks can run every kernel the CPU supports. wide may be nil: the
+// driver then runs fn on one B sliver at a time. kc, if not 0, lowers the
+// depth of a rank-kc update below kcMax, so that nv packed B slivers fit
+// in L1 next to the A sliver.
 type kernel struct {
 	name   string
 	fn     microKernel
+	wide   wideKernel
 	narrow narrowKernel
 	copy16 rowCopier
+	kc     int
+}
+
+// genericWide is the portable wideKernel: fn on each B sliver. The
+// generic kernel set carries it so that the driver's grouping of slivers
+// is tested on every CPU and in the purego build.
+func genericWide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32) {
+	for v := 0; v < nv; v++ {
+		genericKernel(k, a, rsa, csa, b[v*bs:], rsb, c[v*nr:], ldc, alpha, beta)
+	}
 }
 
 // genericNarrow is the portable narrowKernel.

@@ -8,6 +8,19 @@ package gemm
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
+// kernel6x64AVX512, kernel6x48AVX512 and kernel6x32AVX512 are the
+// wideKernel for nv = 4, 3 and 2 in AVX-512 assembly
+// (kernel_avx512_amd64.s), on raw pointers.
+//
+//go:noescape
+func kernel6x64AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernel6x48AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+
 // kernel12x8AVX2 is the narrowKernel in assembly, on raw pointers.
 //
 //go:noescape
@@ -48,6 +61,44 @@ func hasAVX2FMA() bool {
 	return ebx7&avx2 != 0
 }
 
+// avx512KC is the depth of a rank-kc update for the AVX-512 kernels: four
+// packed B slivers of kc rows (256*kc bytes) then fit in a 48 KB L1.
+var avx512KC = 128
+
+// hasAVX512 reports whether the CPU has AVX-512 Foundation and the OS
+// saves the opmask and all 32 ZMM registers.
+func hasAVX512() bool {
+	if !hasAVX2FMA() {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	if ebx7&avx512f == 0 {
+		return false
+	}
+	const opmaskZMM = 0xe0 // XCR0 bits 5-7: opmask, ZMM0-15 upper halves, ZMM16-31
+	xcr0, _ := xgetbv()
+	return xcr0&opmaskZMM == opmaskZMM
+}
+
+// avx512Wide wraps the AVX-512 kernels in the wideKernel signature,
+// checking the slice lengths so that the assembly never runs off them.
+func avx512Wide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32) {
+	_ = a[(mr-1)*rsa+(k-1)*csa]
+	_ = b[(nv-1)*bs+(k-1)*rsb+nr-1]
+	_ = c[(mr-1)*ldc+nv*nr-1]
+	switch nv {
+	case 4:
+		kernel6x64AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+	case 3:
+		kernel6x48AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+	case 2:
+		kernel6x32AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+	default:
+		panic("gemm: avx512Wide: nv out of range")
+	}
+}
+
 // avx2Kernel wraps the assembly kernel in the microKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
 func avx2Kernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
@@ -77,10 +128,14 @@ func avx2Copy16(k int, src []float32, ld int, dst []float32) {
 // kernels lists the micro-kernels this CPU can run, fastest first.
 func kernels() []kernel {
 	ks := []kernel{}
+	if hasAVX512() {
+		// The AVX2 kernels serve single slivers and thin edges.
+		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16, kc: avx512KC})
+	}
 	if hasAVX2FMA() {
 		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
 	}
-	return append(ks, kernel{name: "generic", fn: genericKernel, narrow: genericNarrow, copy16: genericCopy16})
+	return append(ks, kernel{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, copy16: genericCopy16})
 }
 
 // HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly

@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -18,6 +19,19 @@ func BenchmarkKernel(b *testing.B) {
 			}
 			b.ReportMetric(2*mr*nr*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+		if kern.wide == nil {
+			continue
+		}
+		bw := randFloats(r, maxWide*k*nr)
+		cw := make([]float32, mr*maxWide*nr)
+		for nv := 2; nv <= maxWide; nv++ {
+			b.Run(fmt.Sprintf("%s/6x%d", kern.name, nv*nr), func(b *testing.B) {
+				for b.Loop() {
+					kern.wide(nv, k, a, 1, mr, bw, nr, k*nr, cw, maxWide*nr, 1, 1)
+				}
+				b.ReportMetric(2*mr*nr*float64(nv*k*b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 

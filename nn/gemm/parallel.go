@@ -22,7 +22,8 @@ type call struct {
 	prob   problem // copied, so the caller's problem stays on its stack
 	byCols bool
 	bands  int // number of bands
-	tiles  int // tiles along the split dimension
+	tiles  int // units along the split dimension
+	unit   int // rows or columns in a unit
 	next   atomic.Int64
 }
 
@@ -51,15 +52,22 @@ func compute(p *problem) {
 		return
 	}
 	cl := callPool.Get().(*call)
-	tilesM, tilesN := (p.m+mr-1)/mr, (p.n+nr-1)/nr
 	cl.prob = *p
-	// Column bands as soon as there are two per thread: a row band packs
-	// all of B, so row bands multiply the packing by their number.
 	cl.byCols = splitByCols(p, nt)
-	cl.tiles, cl.bands = tilesM, 2*nt
+	// Bands of whole tiles; column bands of whole groups of slivers for a
+	// wide kernel, so that no band leaves it a narrower group.
+	cl.unit, cl.bands = mr, 2*nt
 	if cl.byCols {
-		cl.tiles, cl.bands = tilesN, 4*nt
+		cl.unit, cl.bands = nr, 4*nt
+		if p.kern.wide != nil {
+			cl.unit = maxWide * nr
+		}
 	}
+	size := p.m
+	if cl.byCols {
+		size = p.n
+	}
+	cl.tiles = (size + cl.unit - 1) / cl.unit
 	cl.bands = min(cl.bands, cl.tiles)
 	cl.next.Store(0)
 	workers.Do(cl, nt-1)
@@ -71,9 +79,9 @@ func compute(p *problem) {
 func (cl *call) Run() {
 	ws := workspacePool.Get().(*workspace)
 	defer workspacePool.Put(ws)
-	p, unit, size := &cl.prob, mr, cl.prob.m
+	p, unit, size := &cl.prob, cl.unit, cl.prob.m
 	if cl.byCols {
-		unit, size = nr, p.n
+		size = p.n
 	}
 	for {
 		t := int(cl.next.Add(1) - 1)

@@ -214,6 +214,59 @@ func TestKernelsAgree(t *testing.T) {
 	}
 }
 
+// TestWideKernelsAgree runs every wide kernel on 2 to 4 B slivers, packed
+// and read in place, with A packed and in place, against the generic
+// kernel on each sliver.
+func TestWideKernelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{1, 2, 3, 4, 5, 9, 256} {
+		const lda, ldb, ldc = 301, maxWide*nr + 7, maxWide*nr + 3
+		rows := randFloats(r, (mr-1)*lda+k) // A as 6 rows, lda apart
+		packedA := make([]float32, k*mr)
+		for i := 0; i < mr; i++ {
+			for p := 0; p < k; p++ {
+				packedA[p*mr+i] = rows[i*lda+p]
+			}
+		}
+		bRows := randFloats(r, (k-1)*ldb+maxWide*nr) // B in place
+		packedB := make([]float32, maxWide*k*nr)     // the same slivers packed
+		for v := 0; v < maxWide; v++ {
+			for p := 0; p < k; p++ {
+				copy(packedB[v*k*nr+p*nr:][:nr], bRows[p*ldb+v*nr:])
+			}
+		}
+		for nv := 2; nv <= maxWide; nv++ {
+			for _, beta := range []float32{0, 1, -2} {
+				c0 := randFloats(r, mr*ldc)
+				want := append([]float32(nil), c0...)
+				for v := 0; v < nv; v++ {
+					genericKernel(k, rows, lda, 1, bRows[v*nr:], ldb, want[v*nr:], ldc, 0.5, beta)
+				}
+				for _, kern := range kernels() {
+					if kern.wide == nil {
+						continue
+					}
+					for _, in := range []struct {
+						name     string
+						a        []float32
+						rsa, csa int
+						b        []float32
+						rsb, bs  int
+					}{
+						{"A and B in place", rows, lda, 1, bRows, ldb, nr},
+						{"A packed, B in place", packedA, 1, mr, bRows, ldb, nr},
+						{"A in place, B packed", rows, lda, 1, packedB, nr, k * nr},
+					} {
+						got := append([]float32(nil), c0...)
+						kern.wide(nv, k, in.a, in.rsa, in.csa, in.b, in.rsb, in.bs, got, ldc, 0.5, beta)
+						require.InDeltaSlice(t, want, got, 1e-5*float64(k), "kernel %s, %s, nv=%d, k=%d, beta=%g", kern.name, in.name, nv, k, beta)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestCopy16(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, k := range []int{1, 2, 3, 8, 33} {
