@@ -39,7 +39,8 @@
 // bench/torch_compare.py) times PyTorch's ResNet18 on the same workloads
 // with two threads, runs ours, and prints the ratios.
 //
-// PeakGFLOPS measures the peak: a register-only loop of independent FMAs on
+// PeakGFLOPS measures the peak: a register-only loop of independent FMAs,
+// of the widest vectors the CPU has (AVX-512 where present, else AVX2), on
 // each of the given number of goroutines.
 //
 //	fmt.Printf("FMA peak on 2 cores: %.0f GFLOP/s\n", bench.PeakGFLOPS(2))

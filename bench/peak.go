@@ -8,7 +8,8 @@ import (
 
 // PeakGFLOPS measures the float32 FMA throughput of this machine, in
 // GFLOP/s, with threads goroutines each running a register-only loop of
-// independent 8-wide FMAs for about 100 ms. It is the ceiling a
+// independent FMAs of the widest vectors the CPU has (16 floats with
+// AVX-512, else 8) for about 100 ms. It is the ceiling a
 // matrix-product kernel can reach. It returns 0 where there is no probe
 // (not amd64, no FMA, or the purego tag).
 func PeakGFLOPS(threads int) float64 {
