@@ -53,3 +53,30 @@ func BenchmarkOps(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMaxPoolBackward times the backward pass of ResNet18's stem
+// pooling (3x3, stride 2, pad 1) alone, the forward that records the
+// graph running with the timer stopped; GB/s counts the input read and
+// its gradient written.
+func BenchmarkMaxPoolBackward(b *testing.B) {
+	for _, s := range opShapes[:2] {
+		rng := rand.New(rand.NewPCG(uint64(s[1]), uint64(s[2])))
+		x := nn.FromData(randTensor(rng, s...).Data, s...).RequiresGrad()
+		cfg := nn.PoolConfig{Kernel: 3, Stride: 2, Pad: 1}
+		b.Run(fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], s[2], s[3]), func(b *testing.B) {
+			y := nn.MaxPool2d(x, cfg)
+			gy := randTensor(rng, y.Shape...)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				x.Grad = nil
+				y = nn.MaxPool2d(x, cfg)
+				b.StartTimer()
+				y.BackwardWith(gy)
+			}
+			b.StopTimer()
+			b.ReportMetric(2*float64(4*len(x.Data))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

@@ -141,9 +141,14 @@ func maxPoolPlaneBackward(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, gy,
 	k, s, pad := cfg.Kernel, cfg.Stride, cfg.Pad
 	for i := 0; i < oh; i++ {
 		h0 := i*s - pad
+		rowsInside := h0 >= 0 && h0+k <= h
 		for j := 0; j < ow; j++ {
 			w0 := j*s - pad
 			best := y[i*ow+j]
+			if k == 3 && rowsInside && w0 >= 0 && w0+k <= w && best == best {
+				g[winner3x3(xp, h0*w+w0, w, best)] += gy[i*ow+j]
+				continue
+			}
 			nan := best != best
 		search:
 			for u := max(h0, 0); u < min(h0+k, h); u++ {
@@ -157,6 +162,42 @@ func maxPoolPlaneBackward(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, gy,
 			}
 		}
 	}
+}
+
+// winner3x3 returns the index in xp of the first element equal to best
+// (not NaN) of the 3x3 window at base (row stride w), in row-major window
+// order. It tests the elements last to first with conditional moves
+// instead of stopping at the first match: the winner's place is random,
+// and a data-dependent early exit mispredicted about once a window (the
+// stem's pooling backward was 7% of a training step).
+func winner3x3(xp []float32, base, w int, best float32) int {
+	r0, r1, r2 := xp[base:base+3], xp[base+w:base+w+3], xp[base+2*w:base+2*w+3]
+	idx := base + 2*w + 2
+	if r2[1] == best {
+		idx = base + 2*w + 1
+	}
+	if r2[0] == best {
+		idx = base + 2*w
+	}
+	if r1[2] == best {
+		idx = base + w + 2
+	}
+	if r1[1] == best {
+		idx = base + w + 1
+	}
+	if r1[0] == best {
+		idx = base + w
+	}
+	if r0[2] == best {
+		idx = base + 2
+	}
+	if r0[1] == best {
+		idx = base + 1
+	}
+	if r0[0] == best {
+		idx = base
+	}
+	return idx
 }
 
 // MaxPool2dIndices is MaxPool2d that also returns, for each output, the flat
