@@ -48,7 +48,7 @@ func MaxPool2d(x *Tensor, cfg PoolConfig) *Tensor {
 	y := New(n, c, oh, ow)
 	grain := max(1, elementGrain/max(1, h*w))
 	parallelFor(n*c, grain, func(lo, hi int) {
-		rowMax := getScratch(ow)
+		rowMax := getScratch(max(ow, w))
 		for p := lo; p < hi; p++ {
 			maxPoolPlaneFast(x.Data[p*h*w:(p+1)*h*w], w, h, oh, ow, cfg, y.Data[p*oh*ow:(p+1)*oh*ow], rowMax)
 		}
@@ -84,9 +84,25 @@ func poolGeom(x *Tensor, cfg PoolConfig) (n, c, h, w, oh, ow int) {
 // maxPoolPlaneFast pools one plane without indices, a window row at a
 // time: rowMax[j] collects the maximum of output j's part of input row u,
 // and y the maximum over the window's rows. The builtin max is branch-free
-// and propagates NaN.
+// and propagates NaN. A 3-row window (ResNet's stem) first takes the
+// maximum of its rows with a vector loop into rowMax (len >= w), then
+// pools that one row: a third of the scalar work.
 func maxPoolPlaneFast(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, rowMax []float32) {
 	k, s, pad := cfg.Kernel, cfg.Stride, cfg.Pad
+	if k == 3 {
+		for i := 0; i < oh; i++ {
+			h0 := i*s - pad
+			u0, u1 := max(h0, 0), min(h0+k, h)
+			r0 := xp[u0*w : (u0+1)*w]
+			r1 := xp[min(u0+1, u1-1)*w:][:w]
+			r2 := xp[(u1-1)*w:][:w]
+			col := rowMax[:w]
+			vecMax3(col, r0, r1, r2)
+			poolRow(col, ow, k, s, pad, y[i*ow:(i+1)*ow])
+		}
+		return
+	}
+	rowMax = rowMax[:ow]
 	// Output columns [jLo, jHi) have their whole window inside the row.
 	jLo := min(ow, (pad+s-1)/s)
 	jHi := jLo
@@ -131,6 +147,30 @@ func maxPoolPlaneFast(xp []float32, w, h, oh, ow int, cfg PoolConfig, y, rowMax 
 				out[j] = max(out[j], v)
 			}
 		}
+	}
+}
+
+// poolRow sets out[j] to the maximum of row over output j's window of k
+// columns (stride s, padding pad), NaN if any is NaN.
+func poolRow(row []float32, ow, k, s, pad int, out []float32) {
+	w := len(row)
+	jLo := min(ow, (pad+s-1)/s) // windows from jLo to jHi lie inside the row
+	jHi := jLo
+	if w+pad-k >= 0 {
+		jHi = max(jLo, min(ow, (w+pad-k)/s+1))
+	}
+	for j := 0; j < ow; j++ {
+		v0 := j*s - pad
+		if j >= jLo && j < jHi && k == 3 {
+			out[j] = max(row[v0], row[v0+1], row[v0+2])
+			continue
+		}
+		lo, hi := max(v0, 0), min(v0+k, w)
+		m := row[lo]
+		for _, v := range row[lo+1 : hi] {
+			m = max(m, v)
+		}
+		out[j] = m
 	}
 }
 

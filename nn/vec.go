@@ -144,3 +144,17 @@ func vecAxpby(dst, g, x []float32, a, b, c float32) {
 		dst[i] += a*g[i] + b*x[i] + c
 	}
 }
+
+// vecMax3 sets dst[i] = max(a[i], b[i], c[i]), NaN if any is NaN: the
+// vertical step of 3x3 max pooling.
+func vecMax3(dst, a, b, c []float32) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	done := 0
+	if useVec && len(dst) >= 8 {
+		done = len(dst) &^ 7
+		max3AVX(&dst[0], &a[0], &b[0], &c[0], done)
+	}
+	for i := done; i < len(dst); i++ {
+		dst[i] = max(a[i], b[i], c[i])
+	}
+}

@@ -33,3 +33,6 @@ func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32)
 
 //go:noescape
 func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32)
+
+//go:noescape
+func max3AVX(dst, a, b, c *float32, n int)

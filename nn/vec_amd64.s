@@ -329,3 +329,33 @@ ab8:
 abdone:
 	VZEROUPPER
 	RET
+
+// func max3AVX(dst, a, b, c *float32, n int)
+// dst = max(a, b, c), NaN if any of the three is NaN (as Go's max).
+TEXT ·max3AVX(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DX
+	MOVQ n+32(FP), CX
+max3loop:
+	VMOVUPS   (AX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (DX), Y2
+	VMAXPS    Y1, Y0, Y3
+	VMAXPS    Y2, Y3, Y3
+	VCMPPS    $3, Y1, Y0, Y4 // unordered: a or b is NaN
+	VCMPPS    $3, Y2, Y2, Y5 // c is NaN
+	VORPS     Y5, Y4, Y4
+	VADDPS    Y1, Y0, Y6     // a NaN where the mask is set
+	VADDPS    Y2, Y6, Y6
+	VBLENDVPS Y4, Y6, Y3, Y3
+	VMOVUPS   Y3, (DI)
+	ADDQ      $32, AX
+	ADDQ      $32, BX
+	ADDQ      $32, DX
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JNZ       max3loop
+	VZEROUPPER
+	RET

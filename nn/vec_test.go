@@ -27,7 +27,7 @@ func TestVecLoops(t *testing.T) {
 			}
 			return s
 		}
-		a, b, g := gen(), gen(), gen()
+		a, b, c, g := gen(), gen(), gen(), gen()
 		cases := []struct {
 			name string
 			fast func(dst []float32)
@@ -49,6 +49,7 @@ func TestVecLoops(t *testing.T) {
 				return v
 			}},
 			{"axpy", func(d []float32) { vecAxpy(d, a, 0.75) }, func(i int, d float32) float32 { return d + 0.75*a[i] }},
+			{"max3", func(d []float32) { vecMax3(d, a, b, c) }, func(i int, _ float32) float32 { return max(a[i], b[i], c[i]) }},
 			{"relu grad", func(d []float32) { vecReluGrad(d, b, a) }, func(i int, d float32) float32 {
 				if a[i] > 0 {
 					return d + b[i]
@@ -87,7 +88,7 @@ func TestMaxPool2dFastMatchesIndices(t *testing.T) {
 		{Kernel: 5, Stride: 2, Pad: 2},
 	}
 	for _, cfg := range cfgs {
-		for _, hw := range [][2]int{{1, 1}, {5, 7}, {8, 8}, {13, 6}} {
+		for _, hw := range [][2]int{{1, 1}, {5, 7}, {8, 8}, {13, 6}, {3, 17}, {21, 37}} {
 			if hw[0]+2*cfg.Pad < cfg.Kernel || hw[1]+2*cfg.Pad < cfg.Kernel {
 				continue
 			}
