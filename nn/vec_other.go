@@ -19,4 +19,4 @@ func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32) {
 	panic("nn: no AVX2 in this build")
 }
 func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32) { panic("nn: no AVX2 in this build") }
-func max3AVX(dst, a, b, c *float32, n int)                  { panic("nn: no AVX2 in this build") }
+func max3AVX(dst, a, b, c *float32, n int)                 { panic("nn: no AVX2 in this build") }
