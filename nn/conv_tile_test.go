@@ -129,21 +129,31 @@ func TestConv2dBackwardTiled(t *testing.T) {
 			x, w := gcRandnF32(rng, tt.x...), gcRandnF32(rng, tt.w...)
 			g := newConvGeom(x, w, tt.cfg)
 			gy := gcRandnF32(rng, g.n, g.cout, g.oh, g.ow)
-			runtime.GOMAXPROCS(2)
 			_, imgsPer, _ := g.tiling()
 			require.Equal(t, 1, imgsPer, "must take the tiled path")
-			gx2, gw2 := grads(x, w, gy, tt.cfg)
+			defer func() { weightGradMode = 0 }()
+			// The reference: one core (the chunked path), plain weight
+			// gradient; then the tiled path (two cores) and the chunked one
+			// with either form of the weight gradient.
 			runtime.GOMAXPROCS(1)
+			weightGradMode = -1
 			gx1, gw1 := grads(x, w, gy, tt.cfg)
 			tol := 1e-4 * math.Sqrt(float64(g.n*g.oh*g.ow+g.coutG*g.kh*g.kw))
-			for i := range gx1 {
-				if !assert.InDelta(t, gx1[i], gx2[i], tol*(1+math.Abs(float64(gx1[i]))), "gx[%d]", i) {
-					return
-				}
-			}
-			for i := range gw1 {
-				if !assert.InDelta(t, gw1[i], gw2[i], tol*(1+math.Abs(float64(gw1[i]))), "gw[%d]", i) {
-					return
+			for _, mode := range []int{-1, 1} {
+				for _, procs := range []int{1, 2} {
+					runtime.GOMAXPROCS(procs)
+					weightGradMode = mode
+					gx2, gw2 := grads(x, w, gy, tt.cfg)
+					for i := range gx1 {
+						if !assert.InDelta(t, gx1[i], gx2[i], tol*(1+math.Abs(float64(gx1[i]))), "gx[%d], %d cores, mode %d", i, procs, mode) {
+							return
+						}
+					}
+					for i := range gw1 {
+						if !assert.InDelta(t, gw1[i], gw2[i], tol*(1+math.Abs(float64(gw1[i]))), "gw[%d], %d cores, mode %d", i, procs, mode) {
+							return
+						}
+					}
 				}
 			}
 		})
