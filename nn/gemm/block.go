@@ -1,10 +1,12 @@
 package gemm
 
-// Cache blocking, sized for AMD Zen 4 (32 KB L1D, 1 MB L2 per core) and
-// fine for most x86 cores of the last decade:
+// Cache blocking, sized for 32-48 KB of L1D and 1-1.25 MB of L2 per core
+// (AMD Zen 4, Intel Ice Lake) and fine for most x86 cores of the last
+// decade:
 //   - kcMax: the depth of one rank-kc update. A packed B sliver (kc x 16
 //     floats, 16 KB at kc = 256) stays in L1 while the kernel sweeps the
-//     A slivers of a block past it.
+//     A slivers of a block past it. The AVX-512 kernels read four slivers
+//     at once and use kc = 128 (kernel.kc), which keeps them in L1 too.
 //   - mcMax: the rows of the packed A block (mc x kc, 384 KB at 384 x 256),
 //     which stays in L2 while every column of B streams past it.
 //   - ncMax: the columns of B packed at a time (kc x nc, 64 KB), packed just

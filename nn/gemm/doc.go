@@ -3,13 +3,15 @@
 //
 // Implementation embeds gonum's native BLAS and replaces its Sgemm with a
 // GotoBLAS/BLIS-style one: op(A) and op(B) are packed into contiguous
-// slivers (which handles both transposes and strided sub-matrices), blocked
-// for the L1 and L2 caches (see block.go), and multiplied 6x16 tile at a
-// time by a register-blocked micro-kernel: AVX2+FMA assembly on amd64 CPUs
-// that have it (checked with CPUID/XGETBV at start-up), plain Go elsewhere
+// slivers where that pays (which handles both transposes and strided
+// sub-matrices; rows of A, and of B when few rows of A share them, are
+// read in place), blocked for the L1 and L2 caches (see block.go), and
+// multiplied by register-blocked micro-kernels chosen at start-up with
+// CPUID/XGETBV: AVX-512 assembly on 6x32 to 6x64 tiles where the CPU has
+// it, AVX2+FMA assembly on 6x16 tiles (and for edges), plain Go elsewhere
 // or with the purego build tag. Large products run on up to GOMAXPROCS
-// goroutines; packing buffers are pooled, so steady-state calls do not
-// allocate.
+// goroutines (the caller and the helpers of nn/internal/workers); packing
+// buffers are pooled, so steady-state calls do not allocate.
 //
 // Install it for every blas32 call of the program:
 //

@@ -40,9 +40,9 @@ const (
 // messages. When beta == 0, C is not read (it may hold NaN); when
 // alpha == 0 or k == 0, A and B are not read.
 //
-// The product runs on a cache-blocked, packed algorithm with an AVX2+FMA
-// assembly micro-kernel where the CPU has one, on up to GOMAXPROCS
-// goroutines for large enough problems.
+// The product runs on a cache-blocked, packed algorithm with AVX-512 or
+// AVX2+FMA assembly micro-kernels where the CPU has them, on up to
+// GOMAXPROCS goroutines for large enough problems.
 func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(defaultKernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
