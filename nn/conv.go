@@ -114,7 +114,7 @@ func Conv2d(x, w, b *Tensor, cfg ConvConfig) *Tensor {
 }
 
 // Conv2dInto is Conv2d writing its result into y, which must have the
-// output's shape and not overlap x. It is for inference loops that reuse
+// output's shape and not overlap x, w or b. It is for inference loops that reuse
 // their buffers: once warm it allocates nothing. It records no graph, so
 // it panics if x, w or b is tracked (use Conv2d to get gradients).
 func Conv2dInto(y, x, w, b *Tensor, cfg ConvConfig) *Tensor {
@@ -130,8 +130,8 @@ func Conv2dInto(y, x, w, b *Tensor, cfg ConvConfig) *Tensor {
 	if err := y.Check(); err != nil {
 		panic("nn: Conv2dInto: output: " + err.Error())
 	}
-	if overlaps(y.Data, x.Data) {
-		panic("nn: Conv2dInto: output overlaps the input")
+	if overlaps(y.Data, x.Data) || overlaps(y.Data, w.Data) || (b != nil && overlaps(y.Data, b.Data)) {
+		panic("nn: Conv2dInto: output overlaps the input, the weights or the bias")
 	}
 	if anyTracked(x, w, b) {
 		panic("nn: Conv2dInto records no graph; use Conv2d for tensors that need gradients")

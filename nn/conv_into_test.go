@@ -49,19 +49,23 @@ func TestConv2dIntoRefusesBadOutputs(t *testing.T) {
 	xShared, yShared := FromData(shared[:192], 1, 3, 8, 8), FromData(shared[100:356], 1, 4, 8, 8)
 	short := New(1, 4, 8, 8)
 	short.Data = short.Data[:10]
+	wShared := make([]float32, 400) // weights and output in one buffer
+	copy(wShared, w.Data)
+	wOver := FromData(wShared[:len(w.Data)], w.Shape...)
 	for _, tc := range []struct {
-		name string
-		y, x *Tensor
-		want string
+		name    string
+		y, x, w *Tensor
+		want    string
 	}{
-		{"nil output", nil, x, "output [] must be [1 4 8 8]"},
-		{"wrong shape", New(1, 4, 6, 6), x, "output [1 4 6 6] must be [1 4 8 8]"},
-		{"short data", short, x, "Conv2dInto: output"},
-		{"overlaps input", yShared, xShared, "overlaps the input"},
-		{"tracked input", New(1, 4, 8, 8), Track(x), "records no graph"},
+		{"nil output", nil, x, w, "output [] must be [1 4 8 8]"},
+		{"wrong shape", New(1, 4, 6, 6), x, w, "output [1 4 6 6] must be [1 4 8 8]"},
+		{"short data", short, x, w, "Conv2dInto: output"},
+		{"overlaps input", yShared, xShared, w, "overlaps the input"},
+		{"overlaps weights", FromData(wShared[100:356], 1, 4, 8, 8), x, wOver, "overlaps the input, the weights"},
+		{"tracked input", New(1, 4, 8, 8), Track(x), w, "records no graph"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Try(func() { Conv2dInto(tc.y, tc.x, w, nil, cfg) })
+			err := Try(func() { Conv2dInto(tc.y, tc.x, tc.w, nil, cfg) })
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
 		})
