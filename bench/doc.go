@@ -7,17 +7,20 @@
 //
 //   - BenchmarkSgemm: our SGEMM and gonum's native one on the ResNet18
 //     im2col shapes (M x N x K at batch 1) and 1024^3;
-//   - BenchmarkConv: every distinct ResNet18 conv at batch 1 and 8, forward,
+//   - BenchmarkConv: every distinct ResNet18 conv at batch 1 and 8, forward
+//     (through nn.Conv2dInto, so allocs/op is what the conv allocates: 0),
 //     backward-data and backward-weights, e.g.
 //     forward/layer1/8x64x56x56_64x64x3x3_s1 (N x Cin x H x W, Cout x Cin x
 //     kH x kW, stride);
 //   - BenchmarkOps: ReLU, Add, eval BatchNorm and max-pooling on ResNet18
-//     activation shapes, in GB/s;
+//     activation shapes, in GB/s; BenchmarkMaxPoolBackward: the stem
+//     pooling's backward pass;
 //   - BenchmarkResNet18Eval (batch 1 and 8), BenchmarkResNet18TrainStep
 //     (batch 16) in images/s, BenchmarkResNet18InputGradient in ms/call, all
 //     at 224 px; BenchmarkResNet18TrainStepMemory (batch 32) adds the peak
 //     resident memory (run it alone);
-//   - BenchmarkPeakFMA: the FMA ceiling on one and two cores.
+//   - BenchmarkPeakFMA: the FMA ceiling on one and two cores, with the
+//     widest vectors the CPU has (AVX-512 where present).
 //
 // Run and compare two versions with benchstat
 // (go install golang.org/x/perf/cmd/benchstat@latest):
