@@ -13,7 +13,8 @@
 // A Task claims its own pieces of work (typically with an atomic counter),
 // so it is correct on any number of helpers, including none: when every
 // helper is busy with another caller's task, the caller does all the work
-// itself. Nothing allocates once the helpers have started.
+// itself. Nothing allocates once the helpers have started. A panic in any
+// call reaches the caller of Do, after the other calls have finished.
 //
 //	type sum struct{ next atomic.Int64; ... }
 //	func (s *sum) Run() { for i := s.next.Add(1) - 1; i < n; i = s.next.Add(1) - 1 { ... } }

@@ -27,12 +27,8 @@ type helper struct {
 	sleeping atomic.Bool
 	wake     chan struct{} // capacity 1: a wake-up is never lost or blocking
 	task     Task
-	pending  *atomic.Int32
+	call     *call
 }
-
-// counters holds the pending-call counters of Do, shared with the
-// helpers and so on the heap, reused so that Do does not allocate.
-var counters = sync.Pool{New: func() any { return new(atomic.Int32) }}
 
 var pool struct {
 	mu      sync.Mutex
@@ -42,15 +38,18 @@ var pool struct {
 // Do runs t.Run on the calling goroutine and on up to n idle helpers at
 // once, and returns when every call has returned. With n <= 0 it just
 // calls t.Run.
+//
+// If a call panics, the others still finish (they claim the remaining
+// pieces), and then Do panics on the calling goroutine with the first
+// panic's value, so that a recover there (nn.Try, say) sees it.
 func Do(t Task, n int) {
 	if n <= 0 {
 		t.Run()
 		return
 	}
 	hs := helpers(n)
-	pending := counters.Get().(*atomic.Int32)
-	defer counters.Put(pending)
-	pending.Store(1) // the caller's own call, counted down below
+	c := calls.Get().(*call)
+	c.pending.Store(1) // the caller's own call, counted down in finish
 	for _, h := range hs {
 		if n == 0 {
 			break
@@ -59,8 +58,8 @@ func Do(t Task, n int) {
 			continue // busy with another caller's task
 		}
 		n--
-		pending.Add(1)
-		h.task, h.pending = t, pending
+		c.pending.Add(1)
+		h.task, h.call = t, c
 		h.start.Store(true)
 		if h.sleeping.Load() {
 			select {
@@ -69,14 +68,41 @@ func Do(t Task, n int) {
 			}
 		}
 	}
+	defer c.finish()
 	t.Run()
-	pending.Add(-1)
+}
+
+// call is the shared state of one Do: the calls still running and the
+// first panic among them. Pooled, so that Do does not allocate.
+type call struct {
+	pending  atomic.Int32
+	panicked atomic.Pointer[panicValue]
+}
+
+// panicValue boxes a recovered panic.
+type panicValue struct{ v any }
+
+var calls = sync.Pool{New: func() any { return new(call) }}
+
+// finish counts the caller's own call down, waits for the helpers' and
+// re-raises the first panic, if any; deferred by Do, so that it also runs
+// when the caller's call panics.
+func (c *call) finish() {
+	if r := recover(); r != nil {
+		c.panicked.CompareAndSwap(nil, &panicValue{r})
+	}
+	c.pending.Add(-1)
 	// The helpers claim the same pieces of work, so they finish within
 	// about one piece of the caller; spinning here avoids a wake-up.
-	for i := 0; pending.Load() != 0; i++ {
+	for i := 0; c.pending.Load() != 0; i++ {
 		if i%64 == 63 {
 			runtime.Gosched()
 		}
+	}
+	p := c.panicked.Swap(nil)
+	calls.Put(c)
+	if p != nil {
+		panic(p.v)
 	}
 }
 
@@ -106,13 +132,24 @@ func helpers(n int) []*helper {
 func (h *helper) loop() {
 	for {
 		h.await()
-		t, pending := h.task, h.pending
-		t.Run()
-		h.task, h.pending = nil, nil
+		t, c := h.task, h.call
+		h.run(t, c)
+		h.task, h.call = nil, nil
 		h.start.Store(false)
 		h.owned.Store(false)
-		pending.Add(-1)
+		c.pending.Add(-1)
 	}
+}
+
+// run calls t.Run, handing a panic to the caller of Do instead of
+// crashing the program from this goroutine.
+func (h *helper) run(t Task, c *call) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.panicked.CompareAndSwap(nil, &panicValue{r})
+		}
+	}()
+	t.Run()
 }
 
 // await returns once a task has been handed over.

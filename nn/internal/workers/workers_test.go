@@ -101,3 +101,31 @@ func TestDoDoesNotAllocate(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+// panicky panics in the call that claims piece 3, wherever it runs.
+type panicky struct {
+	next atomic.Int64
+	done atomic.Int32
+}
+
+func (p *panicky) Run() {
+	for i := p.next.Add(1) - 1; i < 64; i = p.next.Add(1) - 1 {
+		if i == 3 {
+			panic("piece 3")
+		}
+		time.Sleep(10 * time.Microsecond)
+		p.done.Add(1)
+	}
+}
+
+func TestDoReraisesAPanicOnTheCaller(t *testing.T) {
+	for range 50 {
+		p := &panicky{}
+		require.PanicsWithValue(t, "piece 3", func() { Do(p, 3) })
+		require.EqualValues(t, 63, p.done.Load(), "the other pieces still ran")
+	}
+	// The helpers are still usable afterwards.
+	c := newCount(100)
+	Do(c, 3)
+	c.requireOnce(t)
+}
