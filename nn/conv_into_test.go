@@ -75,6 +75,9 @@ func TestConv2dIntoRefusesBadOutputs(t *testing.T) {
 // TestConv2dIntoAllocatesNothing checks the promise of Conv2dInto on the
 // tiled and the chunked path, with and without bias.
 func TestConv2dIntoAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, tc := range []struct {
 		name string

@@ -146,7 +146,9 @@ func vecAxpby(dst, g, x []float32, a, b, c float32) {
 }
 
 // vecMax3 sets dst[i] = max(a[i], b[i], c[i]), NaN if any is NaN: the
-// vertical step of 3x3 max pooling.
+// vertical step of 3x3 max pooling. Unlike Go's max, the vector loop may
+// return -0 for the maximum of +0 and -0 (equal values; PyTorch's pooling
+// does not order signed zeros either).
 func vecMax3(dst, a, b, c []float32) {
 	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
 	done := 0

@@ -331,7 +331,8 @@ abdone:
 	RET
 
 // func max3AVX(dst, a, b, c *float32, n int)
-// dst = max(a, b, c), NaN if any of the three is NaN (as Go's max).
+// dst = max(a, b, c), NaN if any of the three is NaN (as Go's max; but
+// VMAXPS may give -0 for +0 and -0).
 TEXT ·max3AVX(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ a+8(FP), AX
