@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -161,10 +162,13 @@ func InputImages(x *nn.Tensor, mean, std [3]float32) ([]*image.RGBA, error) {
 	return out, nil
 }
 
-// Caption draws text in black on a white band below img.
+// Caption draws text in black on a white band below img. A line wider
+// than img is wrapped at spaces (a word wider than img at its last
+// character that fits), so that no text is cut off.
 func Caption(img image.Image, lines ...string) *image.RGBA {
 	face := basicfont.Face7x13
 	b := img.Bounds()
+	lines = wrapLines(lines, max(1, (b.Dx()-2)/face.Advance))
 	lineH := face.Height + 2
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()+len(lines)*lineH+2))
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
@@ -197,4 +201,27 @@ func Grid(tiles []image.Image, cols, gap int) (*image.RGBA, error) {
 		draw.Draw(out, r, t, t.Bounds().Min, draw.Src)
 	}
 	return out, nil
+}
+
+// wrapLines splits each line longer than width characters into lines of
+// at most width, breaking at the last space that fits, or inside a word
+// with no such space.
+func wrapLines(lines []string, width int) []string {
+	var out []string
+	for _, l := range lines {
+		r := []rune(l)
+		for len(r) > width {
+			cut := width
+			for i := width; i > 0; i-- {
+				if r[i] == ' ' {
+					cut = i
+					break
+				}
+			}
+			out = append(out, strings.TrimRight(string(r[:cut]), " "))
+			r = []rune(strings.TrimLeft(string(r[cut:]), " "))
+		}
+		out = append(out, string(r))
+	}
+	return out
 }

@@ -100,3 +100,31 @@ func TestGridAndCaption(t *testing.T) {
 	_, err = Grid(nil, 2, 0)
 	assert.Error(t, err)
 }
+
+func TestWrapLines(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		in    []string
+		width int
+		want  []string
+	}{
+		{"fits", []string{"Maize", ""}, 10, []string{"Maize", ""}},
+		{"at a space", []string{"x Scentless Mayweed 97%"}, 15, []string{"x Scentless", "Mayweed 97%"}},
+		{"word too long", []string{"Shepherds-Purse"}, 6, []string{"Shephe", "rds-Pu", "rse"}},
+		{"several spaces", []string{"a  b   c"}, 3, []string{"a", "b", "c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, wrapLines(tc.in, tc.width))
+		})
+	}
+}
+
+// A class name wider than the picture is wrapped, not cut off: the
+// caption grows by a line.
+func TestCaptionWrapsLongLines(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 112, 112))
+	one := Caption(img, "x Maize 97%")
+	two := Caption(img, "x Scentless Mayweed 97%") // 23 x 7 px > 112
+	assert.Equal(t, 112, two.Bounds().Dx())
+	assert.Equal(t, one.Bounds().Dy()+15, two.Bounds().Dy())
+}
