@@ -3,7 +3,6 @@ package nn
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/seedling-ml/seedling/nn/internal/workers"
@@ -13,11 +12,12 @@ import (
 // n images of y ([n, len(bias), plane]), in parallel for large outputs.
 func addChannelBias(y, bias []float32, n, plane int) {
 	rows := n * len(bias)
+	chunk := max(1, elementGrain/plane)
 	t := biasTasks.Get().(*biasTask)
-	*t = biasTask{y: y, bias: bias, rows: rows, plane: plane, chunk: max(1, elementGrain/plane)}
+	*t = biasTask{chunks: chunks{n: rows, chunk: chunk}, y: y, bias: bias, plane: plane}
 	helpers := 0
 	if rows*plane > elementGrain {
-		helpers = min(runtime.GOMAXPROCS(0), (rows+t.chunk-1)/t.chunk) - 1
+		helpers = min(runtime.GOMAXPROCS(0), (rows+chunk-1)/chunk) - 1
 	}
 	workers.Do(t, helpers)
 	*t = biasTask{}
@@ -27,21 +27,17 @@ func addChannelBias(y, bias []float32, n, plane int) {
 // biasTask is addChannelBias's workers.Task, pooled so that it does not
 // allocate.
 type biasTask struct {
-	y, bias            []float32
-	rows, plane, chunk int
-	next               atomic.Int64
+	chunks  // rows: planes of y
+	y, bias []float32
+	plane   int
 }
 
 var biasTasks = sync.Pool{New: func() any { return new(biasTask) }}
 
 // Run adds the bias to chunks of planes until none is left.
 func (t *biasTask) Run() {
-	for {
-		lo := int(t.next.Add(1)-1) * t.chunk
-		if lo >= t.rows {
-			return
-		}
-		for p := lo; p < min(lo+t.chunk, t.rows); p++ {
+	for lo, hi, ok := t.claim(); ok; lo, hi, ok = t.claim() {
+		for p := lo; p < hi; p++ {
 			bv := t.bias[p%len(t.bias)]
 			row := t.y[p*t.plane : (p+1)*t.plane]
 			for i := range row {

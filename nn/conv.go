@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/seedling-ml/seedling/nn/internal/workers"
 )
@@ -205,7 +204,7 @@ func (g convGeom) forwardTiled(x, w, y []float32, ep *epilogue) bool {
 		return false
 	}
 	t := tiledForwards.Get().(*tiledForward)
-	*t = tiledForward{g: g, x: x, w: w, y: y, ep: ep, rowsPer: rowsPer, imgsPer: imgsPer, count: count}
+	*t = tiledForward{chunks: chunks{n: count, chunk: 1}, g: g, x: x, w: w, y: y, ep: ep, rowsPer: rowsPer, imgsPer: imgsPer}
 	workers.Do(t, min(procs, count)-1)
 	*t = tiledForward{}
 	tiledForwards.Put(t)
@@ -215,11 +214,11 @@ func (g convGeom) forwardTiled(x, w, y []float32, ep *epilogue) bool {
 // tiledForward is forwardTiled's workers.Task, pooled so that a warm
 // forward pass allocates nothing.
 type tiledForward struct {
-	g                       convGeom
-	x, w, y                 []float32
-	ep                      *epilogue
-	rowsPer, imgsPer, count int
-	next                    atomic.Int64
+	chunks           // tiles, one at a time
+	g                convGeom
+	x, w, y          []float32
+	ep               *epilogue
+	rowsPer, imgsPer int
 }
 
 var tiledForwards = sync.Pool{New: func() any { return new(tiledForward) }}
@@ -229,17 +228,13 @@ func (tf *tiledForward) Run() {
 	g, x, w, y, ep := &tf.g, tf.x, tf.w, tf.y, tf.ep
 	rowsPer, imgsPer := tf.rowsPer, tf.imgsPer
 	plane := g.oh * g.ow
-	perGroup := tf.count / g.cfg.Groups
+	perGroup := tf.n / g.cfg.Groups
 	col := getScratch(g.colsK * max(rowsPer*g.ow, imgsPer*plane))
 	var out []float32
 	if imgsPer > 1 {
 		out = getScratch(g.coutG * imgsPer * plane)
 	}
-	for {
-		t := int(tf.next.Add(1) - 1)
-		if t >= tf.count {
-			break
-		}
+	for t, _, ok := tf.claim(); ok; t, _, ok = tf.claim() {
 		gr, t := t/perGroup, t%perGroup
 		wg := w[gr*g.coutG*g.colsK:]
 		if imgsPer == 1 {
@@ -319,9 +314,9 @@ func (g convGeom) forwardChunked(x, w, y []float32, ep *epilogue) {
 // in y and only ep is applied. Rows are shared among the cores.
 func (g convGeom) finishChunk(out, y []float32, n0, nb, gr int, ep *epilogue) {
 	t := chunkFinishes.Get().(*chunkFinish)
-	*t = chunkFinish{g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep, chunk: max(1, elementGrain/(g.oh*g.ow))}
-	rows := nb * g.coutG
-	workers.Do(t, min(runtime.GOMAXPROCS(0), (rows+t.chunk-1)/t.chunk)-1)
+	rows, chunk := nb*g.coutG, max(1, elementGrain/(g.oh*g.ow))
+	*t = chunkFinish{chunks: chunks{n: rows, chunk: chunk}, g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep}
+	workers.Do(t, min(runtime.GOMAXPROCS(0), (rows+chunk-1)/chunk)-1)
 	*t = chunkFinish{}
 	chunkFinishes.Put(t)
 }
@@ -329,11 +324,11 @@ func (g convGeom) finishChunk(out, y []float32, n0, nb, gr int, ep *epilogue) {
 // chunkFinish is finishChunk's workers.Task, pooled so that it does not
 // allocate.
 type chunkFinish struct {
-	g                 convGeom
-	out, y            []float32
-	n0, nb, gr, chunk int
-	ep                *epilogue
-	next              atomic.Int64
+	chunks     // rows (image, channel)
+	g          convGeom
+	out, y     []float32
+	n0, nb, gr int
+	ep         *epilogue
 }
 
 var chunkFinishes = sync.Pool{New: func() any { return new(chunkFinish) }}
@@ -342,13 +337,9 @@ var chunkFinishes = sync.Pool{New: func() any { return new(chunkFinish) }}
 func (t *chunkFinish) Run() {
 	g := &t.g
 	plane := g.oh * g.ow
-	cols, rows := t.nb*plane, t.nb*g.coutG
-	for {
-		lo := int(t.next.Add(1)-1) * t.chunk
-		if lo >= rows {
-			return
-		}
-		for r := lo; r < min(lo+t.chunk, rows); r++ {
+	cols := t.nb * plane
+	for lo, hi, ok := t.claim(); ok; lo, hi, ok = t.claim() {
+		for r := lo; r < hi; r++ {
 			i, o := r/g.coutG, r%g.coutG
 			ch := t.gr*g.coutG + o
 			off := ((t.n0+i)*g.cout + ch) * plane
@@ -390,7 +381,7 @@ func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32
 	}
 	ld := nb * plane
 	t := im2colTasks.Get().(*im2colTask)
-	*t = im2colTask{g: g, x: x, col: col, n0: n0, nb: nb, gr: gr}
+	*t = im2colTask{chunks: chunks{n: nb * g.cinG, chunk: 1}, g: g, x: x, col: col, n0: n0, nb: nb, gr: gr}
 	workers.Do(t, min(runtime.GOMAXPROCS(0), nb*g.cinG)-1)
 	*t = im2colTask{}
 	im2colTasks.Put(t)
@@ -401,10 +392,10 @@ func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32
 // one image at a time (a workers.Task, pooled so that it does not
 // allocate).
 type im2colTask struct {
+	chunks     // (image, input channel) pairs, one at a time
 	g          convGeom
 	x, col     []float32
 	n0, nb, gr int
-	next       atomic.Int64
 }
 
 var im2colTasks = sync.Pool{New: func() any { return new(im2colTask) }}
@@ -414,11 +405,7 @@ func (t *im2colTask) Run() {
 	g := &t.g
 	plane := g.oh * g.ow
 	ld := t.nb * plane
-	for {
-		k := int(t.next.Add(1) - 1)
-		if k >= t.nb*g.cinG {
-			return
-		}
+	for k, _, ok := t.claim(); ok; k, _, ok = t.claim() {
 		i, ci := k/g.cinG, k%g.cinG
 		xc := t.x[((t.n0+i)*g.cin+t.gr*g.cinG+ci)*g.h*g.w:]
 		im2colChannel(xc, *g, t.col[ci*g.kh*g.kw*ld+i*plane:], ld, 0, g.oh)
@@ -770,7 +757,8 @@ func col2imSame(col []float32, g convGeom, gc []float32, ld, oi0, oi1 int) {
 // scatterSerial is finishChunk on the calling goroutine, for the tiles of
 // forwardTiled, which already run one per core.
 func (g convGeom) scatterSerial(out, y []float32, n0, nb, gr int, ep *epilogue) {
-	t := chunkFinish{g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep, chunk: nb * g.coutG}
+	rows := nb * g.coutG
+	t := chunkFinish{chunks: chunks{n: rows, chunk: rows}, g: g, out: out, y: y, n0: n0, nb: nb, gr: gr, ep: ep}
 	t.Run()
 }
 

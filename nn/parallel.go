@@ -12,24 +12,35 @@ import (
 // worth handing to another goroutine.
 const elementGrain = 1 << 15
 
-// rangeTask is parallelFor's workers.Task: [0, n) in chunks of chunk
-// items, each claimed by whichever goroutine is free.
-type rangeTask struct {
-	fn       func(lo, hi int)
+// chunks hands out the ranges of chunk items of [0, n), in order, to
+// whichever goroutine asks next: the work sharing of every workers.Task
+// of the package.
+type chunks struct {
 	n, chunk int
 	next     atomic.Int64
+}
+
+// claim returns the next range [lo, hi), or ok == false when none is left.
+func (c *chunks) claim() (lo, hi int, ok bool) {
+	lo = int(c.next.Add(1)-1) * c.chunk
+	if lo >= c.n {
+		return 0, 0, false
+	}
+	return lo, min(lo+c.chunk, c.n), true
+}
+
+// rangeTask is parallelFor's workers.Task.
+type rangeTask struct {
+	chunks
+	fn func(lo, hi int)
 }
 
 var rangeTasks = sync.Pool{New: func() any { return new(rangeTask) }}
 
 // Run calls fn on chunks until none is left.
 func (t *rangeTask) Run() {
-	for {
-		lo := int(t.next.Add(1)-1) * t.chunk
-		if lo >= t.n {
-			return
-		}
-		t.fn(lo, min(lo+t.chunk, t.n))
+	for lo, hi, ok := t.claim(); ok; lo, hi, ok = t.claim() {
+		t.fn(lo, hi)
 	}
 }
 
@@ -46,11 +57,10 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	chunks := min(procs, (n+grain-1)/grain)
+	parts := min(procs, (n+grain-1)/grain)
 	t := rangeTasks.Get().(*rangeTask)
-	t.fn, t.n, t.chunk = fn, n, (n+chunks-1)/chunks
-	t.next.Store(0)
-	workers.Do(t, chunks-1)
-	t.fn = nil
+	*t = rangeTask{chunks: chunks{n: n, chunk: (n + parts - 1) / parts}, fn: fn}
+	workers.Do(t, parts-1)
+	*t = rangeTask{}
 	rangeTasks.Put(t)
 }
