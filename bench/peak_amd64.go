@@ -2,6 +2,8 @@
 
 package bench
 
+import "github.com/seedling-ml/seedling/nn/gemm"
+
 // fmaLoop256 runs n iterations of 12 independent 8-wide FMAs
 // (peak_amd64.s).
 //
@@ -17,21 +19,11 @@ func fmaLoop512(n int)
 // flopsPerIter is the work of one iteration. Peak means the widest
 // vectors: the AVX-512 kernels of nn/gemm run where the AVX-512 probe does.
 var fmaLoop, flopsPerIter = func() (func(int), float64) {
-	if hasAVX512() {
+	if gemm.HasAVX512() {
 		return fmaLoop512, 12 * 16 * 2
 	}
 	return fmaLoop256, 12 * 8 * 2
 }()
-
-// hasAVX512 reports AVX-512 Foundation with the ZMM state saved by the OS.
-func hasAVX512() bool {
-	if !hasFMA() {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	xcr0, _ := xgetbv()
-	return ebx7&(1<<16) != 0 && xcr0&0xe0 == 0xe0
-}
 
 // cpuid executes CPUID with the given leaf and sub-leaf.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)

@@ -144,3 +144,10 @@ func kernels() []kernel {
 func HasAVX2FMA() bool { return useAVX2 }
 
 var useAVX2 = hasAVX2FMA()
+
+// HasAVX512 reports whether this CPU and OS run the AVX-512 assembly
+// (always false with the purego build tag or off amd64), so that the
+// bench package probes the same FMA width as the kernels use.
+func HasAVX512() bool { return useAVX512 }
+
+var useAVX512 = hasAVX512()

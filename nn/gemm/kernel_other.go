@@ -10,3 +10,7 @@ func kernels() []kernel {
 // HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly;
 // never in this build.
 func HasAVX2FMA() bool { return false }
+
+// HasAVX512 reports whether this CPU and OS run the AVX-512 assembly;
+// never in this build.
+func HasAVX512() bool { return false }
