@@ -16,12 +16,16 @@ type workspace struct {
 	wideTile [mr * maxWide * nr]float32
 	// narrow is the 12x8 tile of the narrow-edge kernel.
 	narrow [2 * mr * nr / 2]float32
+	// edge holds the last e <= maxDot columns of a B block for the
+	// dot-product kernel, column after column.
+	edge []float32
 }
 
 var workspacePool = sync.Pool{New: func() any {
 	return &workspace{
-		a: alignedFloats((mcMax + mr) * kcMax),
-		b: alignedFloats(kcMax * (ncMax + nr)),
+		a:    alignedFloats((mcMax + mr) * kcMax),
+		b:    alignedFloats(kcMax * (ncMax + nr)),
+		edge: alignedFloats(kcMax * maxDot),
 	}
 }}
 
@@ -80,7 +84,14 @@ func (w *workspace) run(p *problem) {
 			}
 			for jc := 0; jc < p.n; jc += ncStep {
 				nc := min(ncStep, p.n-jc)
-				if inPlaceB {
+				if e := p.dotEdge(nc); e > 0 {
+					// The last e columns go to the dot kernel, packed
+					// its way; the slivers before them as usual.
+					packEdge(w.edge, p.b, p.ldb, p.bTrans, pc, jc+nc-e, kc, e)
+					if !inPlaceB {
+						packB(w.b, p.b, p.ldb, p.bTrans, p.kern.copy16, pc, jc, kc, nc-e)
+					}
+				} else if inPlaceB {
 					// Whole slivers are read from B; only a ragged last
 					// one is packed, zero-padded, at its usual place.
 					if last := nc / nr * nr; last < nc {
@@ -108,6 +119,7 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 	// kernel, two A slivers at a time.
 	lastJ := (nc - 1) / nr * nr
 	narrow := p.kern.narrow != nil && nc-lastJ <= nr/2
+	dotE := p.dotEdge(nc)
 	sliver := func(ir int) (ap []float32, rsa, csa int) {
 		switch {
 		case p.aTrans:
@@ -119,6 +131,13 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 		}
 	}
 	for jr := 0; jr < nc; {
+		if jr == lastJ && dotE > 0 {
+			for ir := 0; ir < mc; ir += mr {
+				rows := min(mr, mc-ir)
+				p.kern.dot(dotE, kc, p.a[(ic+ir)*p.lda+pc:], p.lda, rows, w.edge, c[off+ir*ldc+jr:], ldc, alpha, beta)
+			}
+			return
+		}
 		// Whole B slivers side by side go to the wide kernel, if any.
 		if nv := min(maxWide, (nc-jr)/nr); wide != nil && nv >= 2 {
 			bp, rsb, bs := w.b[jr*kc:], nr, kc*nr
@@ -186,6 +205,21 @@ func mergeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, beta f
 		}
 	}
 }
+
+// dotEdge returns how many columns at the end of an nc-column block go to
+// the dot-product kernel: the e columns past the last whole sliver when
+// 1 <= e <= maxDot and the kernel set has one; else 0. The dot kernel
+// reads the rows of A in place, so A must not be transposed.
+func (p *problem) dotEdge(nc int) int {
+	e := nc % nr
+	if p.kern.dot == nil || p.aTrans || e > maxDot || dotMode < 0 {
+		return 0
+	}
+	return e
+}
+
+// dotMode is the test hook for dotEdge: -1 turns the dot kernel off.
+var dotMode = 0
 
 // bInPlace is the test hook for readsBInPlace: 1 forces reading whole B
 // slivers in place, -1 forces packing them, 0 leaves it to the heuristic.

@@ -29,7 +29,8 @@ type microKernel func(k int, a []float32, rsa, csa int, b []float32, rsb int, c 
 type rowCopier func(k int, src []float32, ld int, dst []float32)
 
 // narrowKernel computes a 12 x 8 tile for the last B sliver of a block
-// when at most 8 of its 16 columns are real (N = 49 in ResNet's layer 4):
+// when at most 8 of its 16 columns are real and the dot kernel does not
+// take them (more than maxDot columns, or a transposed A):
 //
 //	tile[i*8+j] = alpha * sum_p As(i, p) * b[p*nr+j],  i < 12, j < 8
 //
@@ -49,6 +50,23 @@ type wideKernel func(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs 
 // maxWide is the most B slivers a wideKernel takes at once.
 const maxWide = 4
 
+// dotKernel computes the last e <= maxDot columns of a block of C, for
+// rows <= mr rows of A, as dot products along the depth:
+//
+//	C[i*ldc+j] = alpha * sum_p a[i*rsa+p] * b[j*k+p] + beta * C[i*ldc+j]
+//
+// for i < rows, j < e, touching nothing else of C and reading none of it
+// when beta == 0. The rows of A are read in place (contiguous along the
+// depth) and each edge column of B is packed contiguously, k elements
+// apart. A block that is a few columns wider than a multiple of 16
+// (N = 49 or 196 in ResNet's deep layers) then spends a few full-width
+// dot products on them instead of a 16-column tile at half the FMA width
+// (the narrow kernel).
+type dotKernel func(e, k int, a []float32, rsa, rows int, b []float32, c []float32, ldc int, alpha, beta float32)
+
+// maxDot is the most edge columns a dotKernel computes.
+const maxDot = 4
+
 // kernel names a micro-kernel and its helpers so that tests and
 // benchmarks can run every kernel the CPU supports. wide may be nil: the
 // driver then runs fn on one B sliver at a time. kc, if not 0, lowers the
@@ -59,6 +77,7 @@ type kernel struct {
 	fn     microKernel
 	wide   wideKernel
 	narrow narrowKernel
+	dot    dotKernel
 	copy16 rowCopier
 	kc     int
 }
@@ -90,6 +109,26 @@ func genericNarrow(k int, a0, a1 []float32, rsa, csa int, b []float32, tile *[2 
 		}
 		for j := range acc {
 			tile[i*nr/2+j] = alpha * acc[j]
+		}
+	}
+}
+
+// genericDot is the portable dotKernel.
+func genericDot(e, k int, a []float32, rsa, rows int, b []float32, c []float32, ldc int, alpha, beta float32) {
+	b = b[:e*k]
+	for i := 0; i < rows; i++ {
+		ar := a[i*rsa:][:k]
+		cr := c[i*ldc:][:e]
+		for j := range cr {
+			var sum float32
+			for p, x := range b[j*k:][:k] {
+				sum += ar[p] * x
+			}
+			if beta == 0 {
+				cr[j] = alpha * sum
+			} else {
+				cr[j] = alpha*sum + beta*cr[j]
+			}
 		}
 	}
 }

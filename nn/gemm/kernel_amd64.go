@@ -26,6 +26,16 @@ func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, 
 //go:noescape
 func kernel12x8AVX2(k int, a0, a1 *float32, rsa, csa int, b *float32, c *float32, alpha float32)
 
+// dot6x4AVX512 and dot6x1AVX512 are the dotKernel in AVX-512 assembly
+// (dot_avx512_amd64.s), on raw pointers: for up to four and for one edge
+// column.
+//
+//go:noescape
+func dot6x4AVX512(e, k int, a *float32, rsa, rows int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func dot6x1AVX512(e, k int, a *float32, rsa, rows int, b *float32, c *float32, ldc int, alpha, beta float32)
+
 // packB16AVX is the rowCopier in assembly (two 32-byte moves a row).
 //
 //go:noescape
@@ -99,6 +109,22 @@ func avx512Wide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, 
 	}
 }
 
+// avx512Dot wraps the dot-product kernels in the dotKernel signature,
+// checking bounds.
+func avx512Dot(e, k int, a []float32, rsa, rows int, b []float32, c []float32, ldc int, alpha, beta float32) {
+	if e < 1 || e > maxDot || rows < 1 || rows > mr || k < 1 {
+		panic("gemm: avx512Dot: size out of range")
+	}
+	_ = a[(rows-1)*rsa+k-1]
+	_ = b[e*k-1]
+	_ = c[(rows-1)*ldc+e-1]
+	if e == 1 {
+		dot6x1AVX512(e, k, &a[0], rsa, rows, &b[0], &c[0], ldc, alpha, beta)
+		return
+	}
+	dot6x4AVX512(e, k, &a[0], rsa, rows, &b[0], &c[0], ldc, alpha, beta)
+}
+
 // avx2Kernel wraps the assembly kernel in the microKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
 func avx2Kernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
@@ -130,12 +156,12 @@ func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX512() {
 		// The AVX2 kernels serve single slivers and thin edges.
-		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16, kc: avx512KC})
+		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, dot: avx512Dot, copy16: avx2Copy16, kc: avx512KC})
 	}
 	if hasAVX2FMA() {
 		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
 	}
-	return append(ks, kernel{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, copy16: genericCopy16})
+	return append(ks, kernel{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, dot: genericDot, copy16: genericCopy16})
 }
 
 // HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly

@@ -66,3 +66,25 @@ func BenchmarkPackATrans(b *testing.B) {
 	}
 	b.ReportMetric(mc*kc*4*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
+
+// BenchmarkDot runs the dot-product edge kernels on L1-resident operands
+// (k = 128, A rows 4608 floats apart as in ResNet's layer 4), per call.
+func BenchmarkDot(b *testing.B) {
+	const k, lda = 128, 4608
+	r := rand.New(rand.NewPCG(1, 2))
+	a, bt := randFloats(r, (mr-1)*lda+k), randFloats(r, maxDot*k)
+	c := make([]float32, mr*64)
+	for _, kern := range kernels() {
+		if kern.dot == nil {
+			continue
+		}
+		for _, e := range []int{1, 4} {
+			b.Run(fmt.Sprintf("%s/e=%d", kern.name, e), func(b *testing.B) {
+				for b.Loop() {
+					kern.dot(e, k, a, lda, mr, bt, c, 64, 1, 1)
+				}
+				b.ReportMetric(2*mr*float64(e*k*b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

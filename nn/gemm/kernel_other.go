@@ -4,7 +4,7 @@ package gemm
 
 // kernels lists the micro-kernels available without assembly.
 func kernels() []kernel {
-	return []kernel{{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, copy16: genericCopy16}}
+	return []kernel{{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, dot: genericDot, copy16: genericCopy16}}
 }
 
 // HasAVX2FMA reports whether this CPU and OS run the AVX2+FMA assembly;

@@ -129,3 +129,20 @@ func packBTrans16(d, b []float32, ldb, kc int) {
 		dp[12], dp[13], dp[14], dp[15] = r12[p], r13[p], r14[p], r15[p]
 	}
 }
+
+// packEdge copies the e <= maxDot columns of op(B) that start at row p0,
+// column j0 into dst as e columns of kc contiguous elements
+// (dst[j*kc + p] = op(B)[p0+p][j0+j]): the layout of a dotKernel.
+func packEdge(dst, b []float32, ldb int, trans bool, p0, j0, kc, e int) {
+	for j := 0; j < e; j++ {
+		d := dst[j*kc:][:kc]
+		if trans {
+			copy(d, b[(j0+j)*ldb+p0:])
+			continue
+		}
+		src := b[p0*ldb+j0+j:]
+		for p := range d {
+			d[p] = src[p*ldb]
+		}
+	}
+}

@@ -126,18 +126,20 @@ var sizes = []int{1, 2, 3, 5, 7, 13, 16, 17, 31, 64, 97, 131, 257, 391}
 
 func TestSgemmAgainstNaive(t *testing.T) {
 	for _, mode := range []struct {
-		name            string
-		inPlace, byCols int
+		name                 string
+		inPlace, byCols, dot int
 	}{
-		{"by-heuristics", 0, 0},
-		{"B-packed/row-bands", -1, -1},
-		{"B-packed/column-bands", -1, 1},
-		{"B-in-place/row-bands", 1, -1},
-		{"B-in-place/column-bands", 1, 1},
+		{"by-heuristics", 0, 0, 0},
+		{"B-packed/row-bands", -1, -1, 0},
+		{"B-packed/column-bands", -1, 1, 0},
+		{"B-in-place/row-bands", 1, -1, 0},
+		{"B-in-place/column-bands", 1, 1, 0},
+		{"no-dot-edges/B-packed", -1, 0, -1},
+		{"no-dot-edges/B-in-place", 1, 0, -1},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
-			defer func(inPlace, byCols int) { bInPlace, splitMode = inPlace, byCols }(bInPlace, splitMode)
-			bInPlace, splitMode = mode.inPlace, mode.byCols
+			defer func(inPlace, byCols, dot int) { bInPlace, splitMode, dotMode = inPlace, byCols, dot }(bInPlace, splitMode, dotMode)
+			bInPlace, splitMode, dotMode = mode.inPlace, mode.byCols, mode.dot
 			testSgemmAgainstNaive(t)
 		})
 	}
@@ -440,4 +442,57 @@ func TestSgemmSerial(t *testing.T) {
 	require.PanicsWithValue(t, shortC, func() {
 		SgemmSerial(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
 	})
+}
+
+// TestDotKernelsAgree checks every dot-product edge kernel against a
+// float64 sum on operands that end at an unreadable page: depths that are
+// not a multiple of the vector width must not read past A's last row or
+// B's last column, nor rows past rows or columns past e; C outside its
+// rows x e corner must stay as it was, and with beta = 0 its NaNs must not
+// leak into the result.
+func TestDotKernelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	nan := float32(math.NaN())
+	for _, k := range []int{1, 3, 15, 16, 17, 31, 32, 120, 128, 255} {
+		for rows := 1; rows <= mr; rows++ {
+			for e := 1; e <= maxDot; e++ {
+				const lda, ldc = 37, 7
+				a := guardedFloats(t, (rows-1)*lda+k)
+				copy(a, randFloats(r, len(a)))
+				b := guardedFloats(t, e*k)
+				copy(b, randFloats(r, len(b)))
+				c0 := randFloats(r, (rows-1)*ldc+e)
+				for _, beta := range []float32{0, 1, -2} {
+					for _, kern := range kernels() {
+						if kern.dot == nil {
+							continue
+						}
+						c := guardedFloats(t, len(c0))
+						copy(c, c0)
+						if beta == 0 {
+							for i := 0; i < rows; i++ {
+								for j := 0; j < e; j++ {
+									c[i*ldc+j] = nan
+								}
+							}
+						}
+						kern.dot(e, k, a, lda, rows, b, c, ldc, -0.5, beta)
+						for i, got := range c {
+							row, col := i/ldc, i%ldc
+							want := float64(c0[i])
+							if col < e {
+								var sum float64
+								for p := 0; p < k; p++ {
+									sum += float64(a[row*lda+p]) * float64(b[col*k+p])
+								}
+								want = -0.5*sum + float64(beta)*want
+							}
+							require.InDelta(t, want, got, 1e-5*float64(k),
+								"kernel %s, k=%d, rows=%d, e=%d, beta=%g, C element (%d, %d)", kern.name, k, rows, e, beta, row, col)
+						}
+					}
+				}
+			}
+		}
+	}
 }
