@@ -6,7 +6,10 @@ package gemm
 //   - kcMax: the depth of one rank-kc update. A packed B sliver (kc x 16
 //     floats, 16 KB at kc = 256) stays in L1 while the kernel sweeps the
 //     A slivers of a block past it. The AVX-512 kernels read four slivers
-//     at once and use kc = 128 (kernel.kc), which keeps them in L1 too.
+//     at once, 64 KB at kc = 256, and stream them from L2; that measured
+//     faster than kc = 128, whose B group fits in L1, on every ResNet
+//     shape (fewer passes over C, longer kernel calls; 64x12544x147 on
+//     two threads: 234 vs 272 GFLOP/s, 64x3136x576: 235 vs 253).
 //   - mcMax: the rows of the packed A block (mc x kc, 384 KB at 384 x 256),
 //     which stays in L2 while every column of B streams past it.
 //   - ncMax: the columns of B packed at a time (kc x nc, 64 KB), packed just

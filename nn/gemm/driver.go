@@ -60,11 +60,7 @@ type problem struct {
 // kernel wants: six rows streamed side by side); only the last sliver of
 // fewer than mr rows is packed, zero-padded. A transposed A is packed.
 func (w *workspace) run(p *problem) {
-	kcLimit := kcMax
-	if p.kern.kc > 0 {
-		kcLimit = min(kcLimit, p.kern.kc)
-	}
-	kcStep := blockSize(p.k, kcLimit, 8)
+	kcStep := blockSize(p.k, kcMax, 8)
 	mcStep := blockSize(p.m, mcMax, mr)
 	ncStep := blockSize(p.n, ncMax, nr)
 	inPlaceB := p.readsBInPlace()

@@ -69,9 +69,7 @@ const maxDot = 4
 
 // kernel names a micro-kernel and its helpers so that tests and
 // benchmarks can run every kernel the CPU supports. wide may be nil: the
-// driver then runs fn on one B sliver at a time. kc, if not 0, lowers the
-// depth of a rank-kc update below kcMax, so that nv packed B slivers fit
-// in L1 next to the A sliver.
+// driver then runs fn on one B sliver at a time.
 type kernel struct {
 	name   string
 	fn     microKernel
@@ -79,7 +77,6 @@ type kernel struct {
 	narrow narrowKernel
 	dot    dotKernel
 	copy16 rowCopier
-	kc     int
 }
 
 // genericWide is the portable wideKernel: fn on each B sliver. The

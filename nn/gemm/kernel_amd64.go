@@ -71,10 +71,6 @@ func hasAVX2FMA() bool {
 	return ebx7&avx2 != 0
 }
 
-// avx512KC is the depth of a rank-kc update for the AVX-512 kernels: four
-// packed B slivers of kc rows (256*kc bytes) then fit in a 48 KB L1.
-var avx512KC = 128
-
 // hasAVX512 reports whether the CPU has AVX-512 Foundation and the OS
 // saves the opmask and all 32 ZMM registers.
 func hasAVX512() bool {
@@ -156,7 +152,7 @@ func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX512() {
 		// The AVX2 kernels serve single slivers and thin edges.
-		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, dot: avx512Dot, copy16: avx2Copy16, kc: avx512KC})
+		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, dot: avx512Dot, copy16: avx2Copy16})
 	}
 	if hasAVX2FMA() {
 		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
