@@ -12,8 +12,6 @@ type workspace struct {
 	a    []float32 // packed A block, mcMax x kcMax (rounded up to mr)
 	b    []float32 // packed B block, kcMax x ncMax
 	tile [mr * nr]float32
-	// wideTile is the mr x maxWide*nr edge tile of the wide kernel.
-	wideTile [mr * maxWide * nr]float32
 	// narrow is the 12x8 tile of the narrow-edge kernel.
 	narrow [2 * mr * nr / 2]float32
 	// edge holds the last e <= maxDot columns of a B block for the
@@ -143,12 +141,7 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 			for ir := 0; ir < mc; ir += mr {
 				ap, rsa, csa := sliver(ir)
 				ci := off + ir*ldc + jr
-				if rows := min(mr, mc-ir); rows < mr {
-					wide(nv, kc, ap, rsa, csa, bp, rsb, bs, w.wideTile[:], maxWide*nr, alpha, 0)
-					mergeTile(c[ci:], ldc, w.wideTile[:], maxWide*nr, rows, nv*nr, beta)
-					continue
-				}
-				wide(nv, kc, ap, rsa, csa, bp, rsb, bs, c[ci:], ldc, alpha, beta)
+				wide(nv, kc, ap, rsa, csa, bp, rsb, bs, c[ci:], ldc, alpha, beta, min(mr, mc-ir))
 			}
 			jr += nv * nr
 			continue

@@ -43,9 +43,12 @@ type narrowKernel func(k int, a0, a1 []float32, rsa, csa int, b []float32, tile 
 // wideKernel computes the mr x nv*nr tile of C from one A sliver (as in
 // microKernel) and nv B slivers side by side, 2 <= nv <= maxWide: element
 // (p, j) of sliver v at b[v*bs+p*rsb+j] (bs = kc*nr for packed slivers,
-// nr for a row-major B read in place). The AVX-512 kernels need that much
-// width to keep two 512-bit FMA ports busy (kernel_avx512_amd64.s).
-type wideKernel func(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32)
+// nr for a row-major B read in place). Only the first rows <= mr rows of
+// the tile are written to C (and read, when beta != 0): the last sliver
+// of a block, zero-padded, goes straight to C. The AVX-512 kernels need
+// that much width to keep two 512-bit FMA ports busy
+// (kernel_avx512_amd64.s).
+type wideKernel func(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32, rows int)
 
 // maxWide is the most B slivers a wideKernel takes at once.
 const maxWide = 4
@@ -82,9 +85,15 @@ type kernel struct {
 // genericWide is the portable wideKernel: fn on each B sliver. The
 // generic kernel set carries it so that the driver's grouping of slivers
 // is tested on every CPU and in the purego build.
-func genericWide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32) {
+func genericWide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32, rows int) {
 	for v := 0; v < nv; v++ {
-		genericKernel(k, a, rsa, csa, b[v*bs:], rsb, c[v*nr:], ldc, alpha, beta)
+		if rows == mr {
+			genericKernel(k, a, rsa, csa, b[v*bs:], rsb, c[v*nr:], ldc, alpha, beta)
+			continue
+		}
+		var tile [mr * nr]float32
+		genericKernel(k, a, rsa, csa, b[v*bs:], rsb, tile[:], nr, alpha, 0)
+		mergeTile(c[v*nr:], ldc, tile[:], nr, rows, nr, beta)
 	}
 }
 

@@ -13,13 +13,13 @@ func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *flo
 // (kernel_avx512_amd64.s), on raw pointers.
 //
 //go:noescape
-func kernel6x64AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+func kernel6x64AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
 
 //go:noescape
-func kernel6x48AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+func kernel6x48AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
 
 //go:noescape
-func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
+func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
 
 // kernel12x8AVX2 is the narrowKernel in assembly, on raw pointers.
 //
@@ -89,17 +89,20 @@ func hasAVX512() bool {
 
 // avx512Wide wraps the AVX-512 kernels in the wideKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
-func avx512Wide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32) {
+func avx512Wide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32, rows int) {
+	if rows < 1 || rows > mr {
+		panic("gemm: avx512Wide: rows out of range")
+	}
 	_ = a[(mr-1)*rsa+(k-1)*csa]
 	_ = b[(nv-1)*bs+(k-1)*rsb+nr-1]
-	_ = c[(mr-1)*ldc+nv*nr-1]
+	_ = c[(rows-1)*ldc+nv*nr-1]
 	switch nv {
 	case 4:
-		kernel6x64AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+		kernel6x64AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta, rows)
 	case 3:
-		kernel6x48AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+		kernel6x48AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta, rows)
 	case 2:
-		kernel6x32AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta)
+		kernel6x32AVX512(k, &a[0], rsa, csa, &b[0], rsb, bs, &c[0], ldc, alpha, beta, rows)
 	default:
 		panic("gemm: avx512Wide: nv out of range")
 	}

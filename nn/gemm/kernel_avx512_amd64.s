@@ -18,7 +18,9 @@
 // (rows 1, 2 and 4, 5 are R11 and 2*R11 bytes further), R13 is the column
 // step of A in bytes; BX points at the first B vector of the current row
 // and R10 at the fourth (the vectors are R8 bytes apart), SI is the B row
-// stride in bytes; DI walks the rows of C, DX bytes apart.
+// stride in bytes; DI walks the rows of C, DX bytes apart, and the
+// stores end after the first rows rows (CX), so that the last sliver of
+// a block, zero-padded to six rows, goes straight to C.
 
 // The prologue shared by the three kernels: arguments to registers.
 #define PROLOGUE \
@@ -71,8 +73,8 @@
 	ROW4((R12)(R11*2), Z29, Z20, Z21, Z22, Z23) \
 	ADVANCE
 
-// func kernel6x64AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x64AVX512(SB), NOSPLIT, $0-80
+// func kernel6x64AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
+TEXT ·kernel6x64AVX512(SB), NOSPLIT, $0-88
 	PROLOGUE
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -187,6 +189,7 @@ w4done:
 	VMULPS Z30, Z23, Z23
 
 	// beta == 0 (either sign) must not read C, which may hold NaN.
+	MOVQ rows+80(FP), CX
 	MOVL beta+76(FP), R9
 	SHLL $1, R9
 	JZ   w4store
@@ -200,6 +203,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z3
 	VMOVUPS     Z3, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VFMADD231PS 0(DI), Z31, Z4
 	VMOVUPS     Z4, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z5
@@ -209,6 +214,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z7
 	VMOVUPS     Z7, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VFMADD231PS 0(DI), Z31, Z8
 	VMOVUPS     Z8, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z9
@@ -218,6 +225,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z11
 	VMOVUPS     Z11, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VFMADD231PS 0(DI), Z31, Z12
 	VMOVUPS     Z12, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z13
@@ -227,6 +236,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z15
 	VMOVUPS     Z15, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VFMADD231PS 0(DI), Z31, Z16
 	VMOVUPS     Z16, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z17
@@ -236,6 +247,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z19
 	VMOVUPS     Z19, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VFMADD231PS 0(DI), Z31, Z20
 	VMOVUPS     Z20, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z21
@@ -245,6 +258,8 @@ w4done:
 	VFMADD231PS 192(DI), Z31, Z23
 	VMOVUPS     Z23, 192(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w4out
 	VZEROUPPER
 	RET
 
@@ -254,31 +269,44 @@ w4store:
 	VMOVUPS Z2, 128(DI)
 	VMOVUPS Z3, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
 	VMOVUPS Z4, 0(DI)
 	VMOVUPS Z5, 64(DI)
 	VMOVUPS Z6, 128(DI)
 	VMOVUPS Z7, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
 	VMOVUPS Z8, 0(DI)
 	VMOVUPS Z9, 64(DI)
 	VMOVUPS Z10, 128(DI)
 	VMOVUPS Z11, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
 	VMOVUPS Z12, 0(DI)
 	VMOVUPS Z13, 64(DI)
 	VMOVUPS Z14, 128(DI)
 	VMOVUPS Z15, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
 	VMOVUPS Z16, 0(DI)
 	VMOVUPS Z17, 64(DI)
 	VMOVUPS Z18, 128(DI)
 	VMOVUPS Z19, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
 	VMOVUPS Z20, 0(DI)
 	VMOVUPS Z21, 64(DI)
 	VMOVUPS Z22, 128(DI)
 	VMOVUPS Z23, 192(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w4out
+w4out:
 	VZEROUPPER
 	RET
 
@@ -303,8 +331,8 @@ w4store:
 	ROW3((R12)(R11*2), Z29, Z15, Z16, Z17) \
 	ADVANCE
 
-// func kernel6x48AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x48AVX512(SB), NOSPLIT, $0-80
+// func kernel6x48AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
+TEXT ·kernel6x48AVX512(SB), NOSPLIT, $0-88
 	PROLOGUE
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -400,6 +428,7 @@ w3done:
 	VMULPS Z30, Z17, Z17
 
 	// beta == 0 (either sign) must not read C, which may hold NaN.
+	MOVQ rows+80(FP), CX
 	MOVL beta+76(FP), R9
 	SHLL $1, R9
 	JZ   w3store
@@ -411,6 +440,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z2
 	VMOVUPS     Z2, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VFMADD231PS 0(DI), Z31, Z3
 	VMOVUPS     Z3, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z4
@@ -418,6 +449,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z5
 	VMOVUPS     Z5, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VFMADD231PS 0(DI), Z31, Z6
 	VMOVUPS     Z6, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z7
@@ -425,6 +458,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z8
 	VMOVUPS     Z8, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VFMADD231PS 0(DI), Z31, Z9
 	VMOVUPS     Z9, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z10
@@ -432,6 +467,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z11
 	VMOVUPS     Z11, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VFMADD231PS 0(DI), Z31, Z12
 	VMOVUPS     Z12, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z13
@@ -439,6 +476,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z14
 	VMOVUPS     Z14, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VFMADD231PS 0(DI), Z31, Z15
 	VMOVUPS     Z15, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z16
@@ -446,6 +485,8 @@ w3done:
 	VFMADD231PS 128(DI), Z31, Z17
 	VMOVUPS     Z17, 128(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w3out
 	VZEROUPPER
 	RET
 
@@ -454,26 +495,39 @@ w3store:
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
 	VMOVUPS Z3, 0(DI)
 	VMOVUPS Z4, 64(DI)
 	VMOVUPS Z5, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
 	VMOVUPS Z6, 0(DI)
 	VMOVUPS Z7, 64(DI)
 	VMOVUPS Z8, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
 	VMOVUPS Z9, 0(DI)
 	VMOVUPS Z10, 64(DI)
 	VMOVUPS Z11, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
 	VMOVUPS Z12, 0(DI)
 	VMOVUPS Z13, 64(DI)
 	VMOVUPS Z14, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
 	VMOVUPS Z15, 0(DI)
 	VMOVUPS Z16, 64(DI)
 	VMOVUPS Z17, 128(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w3out
+w3out:
 	VZEROUPPER
 	RET
 
@@ -496,8 +550,8 @@ w3store:
 	ROW2((R12)(R11*2), Z29, Z10, Z11) \
 	ADVANCE
 
-// func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x32AVX512(SB), NOSPLIT, $0-80
+// func kernel6x32AVX512(k int, a *float32, rsa, csa int, b *float32, rsb, bs int, c *float32, ldc int, alpha, beta float32, rows int)
+TEXT ·kernel6x32AVX512(SB), NOSPLIT, $0-88
 	PROLOGUE
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -574,6 +628,7 @@ w2done:
 	VMULPS Z30, Z11, Z11
 
 	// beta == 0 (either sign) must not read C, which may hold NaN.
+	MOVQ rows+80(FP), CX
 	MOVL beta+76(FP), R9
 	SHLL $1, R9
 	JZ   w2store
@@ -583,31 +638,43 @@ w2done:
 	VFMADD231PS 64(DI), Z31, Z1
 	VMOVUPS     Z1, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VFMADD231PS 0(DI), Z31, Z2
 	VMOVUPS     Z2, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z3
 	VMOVUPS     Z3, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VFMADD231PS 0(DI), Z31, Z4
 	VMOVUPS     Z4, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z5
 	VMOVUPS     Z5, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VFMADD231PS 0(DI), Z31, Z6
 	VMOVUPS     Z6, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z7
 	VMOVUPS     Z7, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VFMADD231PS 0(DI), Z31, Z8
 	VMOVUPS     Z8, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z9
 	VMOVUPS     Z9, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VFMADD231PS 0(DI), Z31, Z10
 	VMOVUPS     Z10, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z11
 	VMOVUPS     Z11, 64(DI)
 	ADDQ        DX, DI
+	DECQ CX
+	JZ   w2out
 	VZEROUPPER
 	RET
 
@@ -615,20 +682,33 @@ w2store:
 	VMOVUPS Z0, 0(DI)
 	VMOVUPS Z1, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
 	VMOVUPS Z2, 0(DI)
 	VMOVUPS Z3, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
 	VMOVUPS Z4, 0(DI)
 	VMOVUPS Z5, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
 	VMOVUPS Z6, 0(DI)
 	VMOVUPS Z7, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
 	VMOVUPS Z8, 0(DI)
 	VMOVUPS Z9, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
 	VMOVUPS Z10, 0(DI)
 	VMOVUPS Z11, 64(DI)
 	ADDQ    DX, DI
+	DECQ CX
+	JZ   w2out
+w2out:
 	VZEROUPPER
 	RET

@@ -27,7 +27,7 @@ func BenchmarkKernel(b *testing.B) {
 		for nv := 2; nv <= maxWide; nv++ {
 			b.Run(fmt.Sprintf("%s/6x%d", kern.name, nv*nr), func(b *testing.B) {
 				for b.Loop() {
-					kern.wide(nv, k, a, 1, mr, bw, nr, k*nr, cw, maxWide*nr, 1, 1)
+					kern.wide(nv, k, a, 1, mr, bw, nr, k*nr, cw, maxWide*nr, 1, 1, mr)
 				}
 				b.ReportMetric(2*mr*nr*float64(nv*k*b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
