@@ -68,9 +68,9 @@ func (w *workspace) run(p *problem) {
 		for pc := 0; pc < p.k; pc += kcStep {
 			kc := min(kcStep, p.k-pc)
 			if p.aTrans {
-				packA(w.a, p.a, p.lda, true, ic, pc, mc, kc)
+				packA(w.a, p.a, p.lda, ic, pc, mc, kc)
 			} else if full < mc {
-				packA(w.a, p.a, p.lda, false, ic+full, pc, mc-full, kc)
+				packRows(w.a, p.a, p.lda, ic+full, pc, mc-full, kc)
 			}
 			beta := p.beta
 			if pc > 0 {
@@ -121,7 +121,7 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 		case ir < full:
 			return p.a[(ic+ir)*p.lda+pc:], p.lda, 1
 		default:
-			return w.a, 1, mr
+			return w.a, kc, 1
 		}
 	}
 	for jr := 0; jr < nc; {

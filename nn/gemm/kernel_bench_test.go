@@ -62,7 +62,7 @@ func BenchmarkPackATrans(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	src, dst := randFloats(r, kc*lda), make([]float32, (mc+mr)*kc)
 	for b.Loop() {
-		packA(dst, src, lda, true, 0, 0, mc, kc)
+		packA(dst, src, lda, 0, 0, mc, kc)
 	}
 	b.ReportMetric(mc*kc*4*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }

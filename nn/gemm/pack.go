@@ -1,51 +1,24 @@
 package gemm
 
-// packA copies the mc x kc block of op(A) that starts at row i0, column p0
-// into dst as ceil(mc/mr) slivers of kc columns of mr elements
-// (dst[s*kc*mr + p*mr + i] = op(A)[i0+s*mr+i][p0+p]). Rows past mc are
-// zero, so the micro-kernel always runs on full slivers.
-// op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when trans.
-func packA(dst, a []float32, lda int, trans bool, i0, p0, mc, kc int) {
-	if trans {
-		packATrans(dst, a, lda, i0, p0, mc, kc)
-		return
+// packRows copies rows < mr rows of a row-major A, starting at row i0,
+// column p0, into dst as the first rows of an mr x kc row-major sliver
+// (row stride kc), and zeroes the rest: the last sliver of a block, which
+// the kernels then read like rows in place (rsa = kc, csa = 1).
+func packRows(dst, a []float32, lda, i0, p0, rows, kc int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*kc:][:kc], a[(i0+r)*lda+p0:])
 	}
-	for s := 0; s*mr < mc; s++ {
-		rows := min(mr, mc-s*mr)
-		d := dst[s*kc*mr : (s+1)*kc*mr]
-		i := i0 + s*mr
-		if rows == mr {
-			r0 := a[i*lda+p0:][:kc]
-			r1 := a[(i+1)*lda+p0:][:kc]
-			r2 := a[(i+2)*lda+p0:][:kc]
-			r3 := a[(i+3)*lda+p0:][:kc]
-			r4 := a[(i+4)*lda+p0:][:kc]
-			r5 := a[(i+5)*lda+p0:][:kc]
-			for p := range r0 {
-				dp := (*[mr]float32)(d[p*mr:])
-				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
-			continue
-		}
-		for r := 0; r < mr; r++ {
-			if r >= rows {
-				for p := 0; p < kc; p++ {
-					d[p*mr+r] = 0
-				}
-				continue
-			}
-			src := a[(i+r)*lda+p0:][:kc]
-			for p, v := range src {
-				d[p*mr+r] = v
-			}
-		}
-	}
+	clear(dst[rows*kc : mr*kc])
 }
 
-// packATrans is packA for a transposed A, whose rows of op(A) are
-// columns of a: it walks a row by row (each a contiguous run of mc
-// elements, read once) and deals every row out to all the slivers.
-func packATrans(dst, a []float32, lda, i0, p0, mc, kc int) {
+// packA copies the mc x kc block of a transposed A (op(A)[i][p] =
+// a[p*lda+i]) that starts at row i0, column p0 into dst as ceil(mc/mr)
+// slivers of kc columns of mr elements (dst[s*kc*mr + p*mr + i] =
+// op(A)[i0+s*mr+i][p0+p]), zero-padding rows past mc. The rows of op(A)
+// are columns of a, so it walks a row by row (each a contiguous run of mc
+// elements, read once) and deals every row out to all the slivers. An A
+// that is not transposed is read in place instead.
+func packA(dst, a []float32, lda, i0, p0, mc, kc int) {
 	full := mc / mr
 	rest := mc - full*mr
 	for p := 0; p < kc; p++ {
