@@ -145,16 +145,32 @@ TEXT ·kernel6x64AVX512(SB), NOSPLIT, $0-88
 	TESTQ R9, R9
 	JZ    w4tail
 
+	// Packed B (rows 64 bytes apart) streams in through the hardware
+	// prefetchers; B read in place has rows too far apart for them, so
+	// each row is fetched 8 steps ahead.
+	CMPQ  SI, $64
+	JEQ   w4loopp
+
 w4loop2:
 	STEP4
-	// The B row 8 steps ahead: its nv lines when B is read in place.
 	PREFETCHT0 0(BX)(SI*8)
 	PREFETCHT0 64(BX)(SI*8)
 	PREFETCHT0 128(BX)(SI*8)
 	PREFETCHT0 192(BX)(SI*8)
 	STEP4
+	PREFETCHT0 0(BX)(SI*8)
+	PREFETCHT0 64(BX)(SI*8)
+	PREFETCHT0 128(BX)(SI*8)
+	PREFETCHT0 192(BX)(SI*8)
 	DECQ R9
 	JNZ  w4loop2
+	JMP  w4tail
+
+w4loopp:
+	STEP4
+	STEP4
+	DECQ R9
+	JNZ  w4loopp
 
 w4tail:
 	TESTQ CX, CX
@@ -257,9 +273,6 @@ w4done:
 	VMOVUPS     Z22, 128(DI)
 	VFMADD231PS 192(DI), Z31, Z23
 	VMOVUPS     Z23, 192(DI)
-	ADDQ        DX, DI
-	DECQ CX
-	JZ   w4out
 	VZEROUPPER
 	RET
 
@@ -303,9 +316,6 @@ w4store:
 	VMOVUPS Z21, 64(DI)
 	VMOVUPS Z22, 128(DI)
 	VMOVUPS Z23, 192(DI)
-	ADDQ    DX, DI
-	DECQ CX
-	JZ   w4out
 w4out:
 	VZEROUPPER
 	RET
@@ -391,15 +401,30 @@ TEXT ·kernel6x48AVX512(SB), NOSPLIT, $0-88
 	TESTQ R9, R9
 	JZ    w3tail
 
+	// Packed B (rows 64 bytes apart) streams in through the hardware
+	// prefetchers; B read in place has rows too far apart for them, so
+	// each row is fetched 8 steps ahead.
+	CMPQ  SI, $64
+	JEQ   w3loopp
+
 w3loop2:
 	STEP3
-	// The B row 8 steps ahead: its nv lines when B is read in place.
 	PREFETCHT0 0(BX)(SI*8)
 	PREFETCHT0 64(BX)(SI*8)
 	PREFETCHT0 128(BX)(SI*8)
 	STEP3
+	PREFETCHT0 0(BX)(SI*8)
+	PREFETCHT0 64(BX)(SI*8)
+	PREFETCHT0 128(BX)(SI*8)
 	DECQ R9
 	JNZ  w3loop2
+	JMP  w3tail
+
+w3loopp:
+	STEP3
+	STEP3
+	DECQ R9
+	JNZ  w3loopp
 
 w3tail:
 	TESTQ CX, CX
@@ -484,9 +509,6 @@ w3done:
 	VMOVUPS     Z16, 64(DI)
 	VFMADD231PS 128(DI), Z31, Z17
 	VMOVUPS     Z17, 128(DI)
-	ADDQ        DX, DI
-	DECQ CX
-	JZ   w3out
 	VZEROUPPER
 	RET
 
@@ -524,9 +546,6 @@ w3store:
 	VMOVUPS Z15, 0(DI)
 	VMOVUPS Z16, 64(DI)
 	VMOVUPS Z17, 128(DI)
-	ADDQ    DX, DI
-	DECQ CX
-	JZ   w3out
 w3out:
 	VZEROUPPER
 	RET
@@ -598,14 +617,28 @@ TEXT ·kernel6x32AVX512(SB), NOSPLIT, $0-88
 	TESTQ R9, R9
 	JZ    w2tail
 
+	// Packed B (rows 64 bytes apart) streams in through the hardware
+	// prefetchers; B read in place has rows too far apart for them, so
+	// each row is fetched 8 steps ahead.
+	CMPQ  SI, $64
+	JEQ   w2loopp
+
 w2loop2:
 	STEP2
-	// The B row 8 steps ahead: its nv lines when B is read in place.
 	PREFETCHT0 0(BX)(SI*8)
 	PREFETCHT0 64(BX)(SI*8)
 	STEP2
+	PREFETCHT0 0(BX)(SI*8)
+	PREFETCHT0 64(BX)(SI*8)
 	DECQ R9
 	JNZ  w2loop2
+	JMP  w2tail
+
+w2loopp:
+	STEP2
+	STEP2
+	DECQ R9
+	JNZ  w2loopp
 
 w2tail:
 	TESTQ CX, CX
@@ -672,9 +705,6 @@ w2done:
 	VMOVUPS     Z10, 0(DI)
 	VFMADD231PS 64(DI), Z31, Z11
 	VMOVUPS     Z11, 64(DI)
-	ADDQ        DX, DI
-	DECQ CX
-	JZ   w2out
 	VZEROUPPER
 	RET
 
@@ -706,9 +736,6 @@ w2store:
 	JZ   w2out
 	VMOVUPS Z10, 0(DI)
 	VMOVUPS Z11, 64(DI)
-	ADDQ    DX, DI
-	DECQ CX
-	JZ   w2out
 w2out:
 	VZEROUPPER
 	RET
