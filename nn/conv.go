@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	sgemm "github.com/seedling-ml/seedling/nn/gemm"
 	"github.com/seedling-ml/seedling/nn/internal/workers"
 )
 
@@ -284,7 +285,7 @@ func (tf *tiledForward) Run() {
 func (g convGeom) forwardChunked(x, w, y []float32, ep *epilogue) {
 	plane := g.oh * g.ow
 	per := g.chunkImages()
-	col := getScratch(g.colsK * per * plane)
+	col := getScratch(g.colsK * (per*plane + colPad))
 	out := getScratch(g.coutG * per * plane)
 	for n0 := 0; n0 < g.n; n0 += per {
 		nb := min(per, g.n-n0)
@@ -373,20 +374,26 @@ func (g convGeom) isPointwise() bool {
 
 // columns returns the [colsK, nb*plane] column matrix of images
 // n0..n0+nb-1 and group gr, and its row stride. For one image of a
-// pointwise conv it is the input itself; otherwise it is written to col.
+// pointwise conv it is the input itself; otherwise it is written to col
+// (of at least colsK*(nb*plane+colPad) floats) with the row stride
+// that the GEMM reads in place, so that im2col is the only copy of it.
 func (g convGeom) columns(x []float32, n0, nb, gr int, col []float32) ([]float32, int) {
 	plane := g.oh * g.ow
 	if nb == 1 && g.isPointwise() {
 		return x[(n0*g.cin+gr*g.cinG)*g.h*g.w:], plane
 	}
-	ld := nb * plane
+	ld := sgemm.ColumnStride(nb * plane)
 	t := im2colTasks.Get().(*im2colTask)
-	*t = im2colTask{chunks: chunks{n: nb * g.cinG, chunk: 1}, g: g, x: x, col: col, n0: n0, nb: nb, gr: gr}
+	*t = im2colTask{chunks: chunks{n: nb * g.cinG, chunk: 1}, g: g, x: x, col: col, ld: ld, n0: n0, nb: nb, gr: gr}
 	workers.Do(t, min(runtime.GOMAXPROCS(0), nb*g.cinG)-1)
 	*t = im2colTask{}
 	im2colTasks.Put(t)
 	return col, ld
 }
+
+// colPad bounds the padding sgemm.ColumnStride adds to a row: less than
+// two cache lines.
+const colPad = 32
 
 // im2colTask writes the column matrix of columns(), one input channel of
 // one image at a time (a workers.Task, pooled so that it does not
@@ -395,6 +402,7 @@ type im2colTask struct {
 	chunks     // (image, input channel) pairs, one at a time
 	g          convGeom
 	x, col     []float32
+	ld         int // row stride of col
 	n0, nb, gr int
 }
 
@@ -404,7 +412,7 @@ var im2colTasks = sync.Pool{New: func() any { return new(im2colTask) }}
 func (t *im2colTask) Run() {
 	g := &t.g
 	plane := g.oh * g.ow
-	ld := t.nb * plane
+	ld := t.ld
 	for k, _, ok := t.claim(); ok; k, _, ok = t.claim() {
 		i, ci := k/g.cinG, k%g.cinG
 		xc := t.x[((t.n0+i)*g.cin+t.gr*g.cinG+ci)*g.h*g.w:]
@@ -433,7 +441,7 @@ func conv2dBackward(x, w *Tensor, g convGeom, gy *Tensor, grads []*Tensor) {
 		return
 	}
 	per := g.chunkImages()
-	col := getScratch(g.colsK * per * plane)
+	col := getScratch(g.colsK * (per*plane + colPad))
 	gys := getScratch(g.coutG * per * plane)
 	defer putScratch(col)
 	defer putScratch(gys)

@@ -64,6 +64,8 @@ func TestConv2dForwardPaths(t *testing.T) {
 		{"image tiles", []int{21, 64, 6, 6}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), true, true},
 		{"image tiles 1x1 stride2", []int{80, 300, 7, 7}, []int{5, 300, 1, 1}, Conv2dOptions(2, 0, 1, 1), true, true},
 		{"chunked (few tiles)", []int{1, 64, 7, 7}, []int{9, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), false, true},
+		{"chunked, columns padded 196 -> 208", []int{1, 64, 14, 14}, []int{300, 64, 3, 3}, Conv2dOptions(1, 1, 1, 1), false, false},
+		{"chunked, 3 images, columns padded 243 -> 272", []int{3, 8, 9, 9}, []int{200, 8, 3, 3}, Conv2dOptions(1, 1, 1, 1), false, true},
 		{"same 5x5 pad2 row tiles", []int{2, 16, 33, 47}, []int{3, 16, 5, 5}, Conv2dOptions(1, 2, 1, 1), true, false},
 		{"same 1x3 chunked", []int{1, 2, 5, 9}, []int{2, 2, 1, 3}, ConvConfig{PadW: 1}, false, true},
 		{"same 3x1 image tiles", []int{40, 600, 4, 3}, []int{2, 600, 3, 1}, ConvConfig{PadH: 1}, true, true},

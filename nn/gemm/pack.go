@@ -107,15 +107,18 @@ func packBTrans16(d, b []float32, ldb, kc int) {
 // column j0 into dst as e columns of kc contiguous elements
 // (dst[j*kc + p] = op(B)[p0+p][j0+j]): the layout of a dotKernel.
 func packEdge(dst, b []float32, ldb int, trans bool, p0, j0, kc, e int) {
-	for j := 0; j < e; j++ {
-		d := dst[j*kc:][:kc]
-		if trans {
-			copy(d, b[(j0+j)*ldb+p0:])
-			continue
+	if trans {
+		for j := 0; j < e; j++ {
+			copy(dst[j*kc:][:kc], b[(j0+j)*ldb+p0:])
 		}
-		src := b[p0*ldb+j0+j:]
-		for p := range d {
-			d[p] = src[p*ldb]
+		return
+	}
+	// One pass down the rows, each giving its e neighbouring elements.
+	dst = dst[:e*kc]
+	for p := 0; p < kc; p++ {
+		src := b[(p0+p)*ldb+j0:][:e]
+		for j, v := range src {
+			dst[j*kc+p] = v
 		}
 	}
 }

@@ -502,3 +502,28 @@ func TestDotKernelsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnStride checks that the padded stride is never shorter than
+// the row, pads by less than two cache lines, leaves narrow and already
+// suitable rows alone, and is always one the kernels read in place.
+func TestColumnStride(t *testing.T) {
+	wide := defaultKernel.wide != nil
+	for n := 1; n <= 5000; n++ {
+		ld := ColumnStride(n)
+		require.GreaterOrEqual(t, ld, n)
+		require.Less(t, ld, n+2*lineFloats, "n=%d", n)
+		switch {
+		case n < 4*nr:
+			require.Equal(t, n, ld, "narrow n=%d", n)
+		case strideSpreads(n, wide):
+			require.Equal(t, n, ld, "n=%d already suits", n)
+		default:
+			require.True(t, strideSpreads(ld, wide), "n=%d: stride %d", n, ld)
+			p := problem{kern: defaultKernel, m: 256, n: n, k: 2304, ldb: ld}
+			require.True(t, p.readsBInPlace(), "n=%d: stride %d", n, ld)
+		}
+	}
+	for _, tc := range []struct{ n, want int }{{49, 49}, {196, 208}, {392, 400}, {784, 784}} {
+		require.Equal(t, tc.want, ColumnStride(tc.n), "n=%d", tc.n)
+	}
+}
