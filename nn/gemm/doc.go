@@ -8,8 +8,10 @@
 // read in place), blocked for the L1 and L2 caches (see block.go), and
 // multiplied by register-blocked micro-kernels chosen at start-up with
 // CPUID/XGETBV: AVX-512 assembly on 6x32 to 6x64 tiles where the CPU has
-// it, AVX2+FMA assembly on 6x16 tiles (and for edges), plain Go elsewhere
-// or with the purego build tag. Large products run on up to GOMAXPROCS
+// it, with dot products along the depth for the last 1-4 columns of a
+// block, AVX2+FMA assembly on 6x16 tiles (and for other edges), plain Go
+// elsewhere or with the purego build tag. ColumnStride tells a caller
+// which row stride lets the kernels read a B operand in place. Large products run on up to GOMAXPROCS
 // goroutines (the caller and the helpers of nn/internal/workers); packing
 // buffers are pooled, so steady-state calls do not allocate.
 //

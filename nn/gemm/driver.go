@@ -109,8 +109,9 @@ func (w *workspace) macroKernel(p *problem, ic, pc, jc, mc, nc, kc int, beta flo
 	kern, wide, c, ldc, alpha := p.kern.fn, p.kern.wide, p.c, p.ldc, p.alpha
 	off := ic*ldc + jc
 	full := mc / mr * mr
-	// A last B sliver with at most 8 real columns goes to the narrow
-	// kernel, two A slivers at a time.
+	// A last B sliver with at most maxDot real columns goes to the dot
+	// kernel, else with at most 8 to the narrow kernel, two A slivers at
+	// a time.
 	lastJ := (nc - 1) / nr * nr
 	narrow := p.kern.narrow != nil && nc-lastJ <= nr/2
 	dotE := p.dotEdge(nc)
