@@ -4,12 +4,16 @@
 //	go run ./examples/dream -weights resnet18_seedlings.pth -classes 12 \
 //	    -image leaf.png -layer layer2,layer3,layer4 -out dream.png
 //	go run ./examples/dream -model out/model.safetensors -mode channels -layer layer3 -out tiles.png
+//	go run ./examples/dream -mode neuron -layer layer3 -channel 7 -at 6,6 -out neuron.png
 //
 // With one layer the output is the dreamed picture; with several, the
 // original and one dream per layer side by side, captioned (the "stage 2,
 // 3, 4" figure). -channel restricts the objective to some channels of the
 // layer. -mode channels draws, instead, one tile per channel of the layer,
-// each maximised from noise (the image is not used). Without -image the
+// each maximised from noise (the image is not used); -mode neuron draws
+// what one neuron responds to: one -channel at one position -at of the
+// layer's output (default its centre), maximised from noise (Lucid's
+// neuron objective). Without -image the
 // photo is a Charlock seedling of the bundled data/seedlings-mini, found
 // from any folder of the repository. -json prints, on stdout, one object
 // with the output path and the objective of each layer (each channel in
@@ -107,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	model := modelflags.Register(fs)
 	var layers, channels listFlag
-	mode := fs.String("mode", "dream", "dream (on -image) or channels (one tile per channel, from noise)")
+	mode := fs.String("mode", "dream", "dream (on -image), channels (one tile per channel, from noise) or neuron (one -channel at one position -at, from noise)")
 	imagePath := fs.String("image", "", "photo to dream on (default: "+bundled.Rel+"/"+bundled.SampleImage+", found from any folder of the repository)")
 	fs.Var(&layers, "layer", "tap(s) to maximise, repeatable or comma-separated (default "+def.Layer+")")
 	fs.Var(&channels, "channel", "channel(s) of the layer, repeatable or comma-separated (dream default: all; channels mode default: the first 16)")
@@ -121,7 +125,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	decorrelate := fs.Bool("decorrelate", def.Decorrelate, "precondition the gradient with natural-image colour correlations (less colour noise)")
 	tile := fs.Int("tile-size", def.TileSize, "largest side given to the network at once (0: never tile)")
 	seed := fs.Uint64("seed", def.Seed, "random seed (jitter, and the noise of -mode channels)")
-	size := fs.Int("size", 224, "dream: shorter side resized to this, then centre-cropped square (0: keep the photo's size); channels: tile side")
+	at := fs.String("at", "", "neuron mode: column,row of the neuron in the layer's output (default: its centre)")
+	size := fs.Int("size", 224, "dream: shorter side resized to this, then centre-cropped square (0: keep the photo's size); channels: tile side; neuron: picture side")
 	cols := fs.Int("cols", 0, "channels mode: tiles per row (0: about square)")
 	out := fs.String("out", "dream.png", "output PNG")
 	asJSON := fs.Bool("json", false, "write one JSON object to stdout: the output path and, per layer (per channel in channels mode), the objective at the first and the last step")
@@ -133,10 +138,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	cfg := def
-	if *mode == "channels" {
+	switch *mode {
+	case "channels", "neuron":
 		cfg = chDef
-	} else if *mode != "dream" {
-		return fmt.Errorf("-mode %q: want dream or channels", *mode)
+	case "dream":
+	default:
+		return fmt.Errorf("-mode %q: want dream, channels or neuron", *mode)
+	}
+	if *at != "" {
+		if *mode != "neuron" {
+			return fmt.Errorf("-at is for -mode neuron")
+		}
+		p, err := parsePoint(*at)
+		if err != nil {
+			return fmt.Errorf("-at %q: %w", *at, err)
+		}
+		cfg.Neuron = &p
 	}
 	if len(layers) == 0 {
 		layers = listFlag{def.Layer}
@@ -179,8 +196,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.Smooth = *smooth
 	}
 	cfg.OctaveScale, cfg.TileSize, cfg.Seed, cfg.Decorrelate = *scale, *tile, *seed, *decorrelate
-	if *size < 0 || (*mode == "channels" && *size == 0) {
+	if *size < 0 || (*mode != "dream" && *size == 0) {
 		return fmt.Errorf("-size %d: must be positive (or 0 to keep the photo's size in dream mode)", *size)
+	}
+	if *mode != "dream" && len(layers) != 1 {
+		return fmt.Errorf("-mode %s takes one -layer, got %d", *mode, len(layers))
+	}
+	if *mode == "neuron" && len(chs) != 1 {
+		return fmt.Errorf("-mode neuron takes exactly one -channel, got %d", len(chs))
 	}
 
 	m, meta, err := model.Load()
@@ -191,10 +214,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	rep := jsonReport{Mode: *mode, Out: *out, Objective: cfg.Objective.String()}
 	var result image.Image
-	if *mode == "channels" {
-		if len(layers) != 1 {
-			return fmt.Errorf("-mode channels takes one -layer, got %d", len(layers))
+	switch *mode {
+	case "neuron":
+		cfg.Layer, cfg.Channels = layers[0], chs
+		res, err := dream.Neuron(m, *size, cfg)
+		if err != nil {
+			return err
 		}
+		o := summarise(cfg.Layer, res)
+		o.Channel = &chs[0]
+		rep.Objectives = append(rep.Objectives, o)
+		if w := res.Warning(); w != "" {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", cfg.Layer, w)
+		}
+		fmt.Fprintf(stderr, "%s channel %d neuron: objective %.4g -> %.4g\n", cfg.Layer, chs[0], o.First, o.Last)
+		result = res.Image
+	case "channels":
 		cfg.Layer = layers[0]
 		result, err = dream.ChannelTiles(m, chs, *size, *cols, cfg, func(ch int, r *dream.Result) {
 			o := summarise(cfg.Layer, r)
@@ -205,7 +240,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-	} else {
+	default:
 		cfg.Channels = chs
 		if *imagePath == "" {
 			if *imagePath, err = bundled.Path(bundled.SampleImage); err != nil {
@@ -251,6 +286,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "wrote", *out)
 	return nil
+}
+
+// parsePoint parses "x,y" (two non-negative integers).
+func parsePoint(s string) (image.Point, error) {
+	xs, ys, ok := strings.Cut(s, ",")
+	if !ok {
+		return image.Point{}, fmt.Errorf("want column,row")
+	}
+	x, errX := strconv.Atoi(strings.TrimSpace(xs))
+	y, errY := strconv.Atoi(strings.TrimSpace(ys))
+	if errX != nil || errY != nil || x < 0 || y < 0 {
+		return image.Point{}, fmt.Errorf("want two non-negative integers, column,row")
+	}
+	return image.Pt(x, y), nil
 }
 
 // loadImage decodes path and, when size > 0, resizes its shorter side to

@@ -63,6 +63,10 @@ func TestDreamModes(t *testing.T) {
 			[]string{"layer3: octave 1/1 128x128"}},
 		{"channels from noise", []string{"-mode", "channels", "-layer", "layer2", "-channel", "0,1,2", "-size", "24", "-cols", "3", "-octaves", "2", "-steps", "1"}, image.Point{},
 			[]string{"layer2 channel 0: objective", "layer2 channel 2: objective"}},
+		{"one neuron", []string{"-mode", "neuron", "-layer", "layer2.1.bn2", "-channel", "5", "-at", "1,2", "-size", "32", "-octaves", "2", "-steps", "2"}, image.Pt(32, 32),
+			[]string{"layer2.1.bn2 channel 5 neuron: objective"}},
+		{"neuron at the centre", []string{"-mode", "neuron", "-layer", "layer3", "-channel", "0", "-size", "32", "-octaves", "1", "-steps", "1"}, image.Pt(32, 32),
+			[]string{"layer3 channel 0 neuron: objective"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +119,13 @@ func TestDreamFlagErrors(t *testing.T) {
 		{"channel out of range", []string{"-layer", "layer2", "-channel", "500", "-size", "32"}, "channel 500 out of range"},
 		{"negative size", []string{"-size", "-3"}, "-size -3"},
 		{"two layers in channels mode", []string{"-mode", "channels", "-layer", "layer2,layer3"}, "one -layer"},
+		{"two layers in neuron mode", []string{"-mode", "neuron", "-layer", "layer2,layer3", "-channel", "1"}, "one -layer"},
+		{"neuron without channel", []string{"-mode", "neuron", "-layer", "layer2"}, "exactly one -channel, got 0"},
+		{"neuron with two channels", []string{"-mode", "neuron", "-layer", "layer2", "-channel", "1,2"}, "exactly one -channel, got 2"},
+		{"-at outside neuron mode", []string{"-at", "1,1"}, "-at is for -mode neuron"},
+		{"bad -at", []string{"-mode", "neuron", "-layer", "layer2", "-channel", "1", "-at", "3"}, `-at "3": want column,row`},
+		{"negative -at", []string{"-mode", "neuron", "-layer", "layer2", "-channel", "1", "-at", "-1,2"}, "non-negative"},
+		{"-at outside the tap", []string{"-mode", "neuron", "-layer", "layer4", "-channel", "1", "-at", "40,0", "-size", "32"}, "40"},
 		{"missing image", []string{"-image", "nope.png"}, "nope.png"},
 		{"zero octaves", []string{"-octaves", "0", "-size", "32"}, "Octaves must be >= 1, got 0"},
 		{"negative steps", []string{"-steps", "-2", "-size", "32"}, "Steps must be >= 0, got -2"},
