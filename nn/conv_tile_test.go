@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	sgemm "github.com/seedling-ml/seedling/nn/gemm"
 )
 
 // naiveConv2d is the direct seven-loop convolution in float64, the
@@ -182,5 +184,13 @@ func TestConvBackwardTiledIsDeterministic(t *testing.T) {
 			continue
 		}
 		require.Equal(t, first, wt.Grad.Data)
+	}
+}
+
+// The column buffers hold colPad floats a row more than the columns, which
+// must cover every padding sgemm.ColumnStride adds.
+func TestColPadCoversColumnStride(t *testing.T) {
+	for n := 1; n <= 1<<14; n++ {
+		require.Less(t, sgemm.ColumnStride(n), n+colPad+1, "n=%d", n)
 	}
 }

@@ -13,6 +13,10 @@
 // vectors and one to four B vectors for 6 to 24 FMAs, all at full width,
 // and then reduces each accumulator across its lanes once per call.
 //
+// They use EVEX forms of XMM and YMM instructions (X16-X31, masked XMM
+// loads and stores), so they need AVX512VL besides AVX512F; the driver
+// only uses them when the CPU has it (hasAVX512VL).
+//
 // Registers: AX, BX, CX, DX, SI, R8 point at the six rows of A (rows
 // past the last valid one repeat it, so that nothing outside A is read);
 // R9, R10, R11, R13 at the four B columns (columns past e repeat the last

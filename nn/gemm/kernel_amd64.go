@@ -87,6 +87,20 @@ func hasAVX512() bool {
 	return xcr0&opmaskZMM == opmaskZMM
 }
 
+// hasAVX512VL reports whether the CPU also has AVX-512 Vector Length
+// extensions: the EVEX forms of 128- and 256-bit instructions (registers
+// X16-X31, masked XMM loads and stores), which the dot kernels use. Every
+// AVX-512 CPU has them except Xeon Phi (Knights Landing and Mill), and a
+// VM may hide them.
+func hasAVX512VL() bool {
+	if !hasAVX512() {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512vl = 1 << 31
+	return ebx7&avx512vl != 0
+}
+
 // avx512Wide wraps the AVX-512 kernels in the wideKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
 func avx512Wide(nv, k int, a []float32, rsa, csa int, b []float32, rsb, bs int, c []float32, ldc int, alpha, beta float32, rows int) {
@@ -155,7 +169,11 @@ func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX512() {
 		// The AVX2 kernels serve single slivers and thin edges.
-		ks = append(ks, kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, dot: avx512Dot, copy16: avx2Copy16})
+		k := kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16}
+		if hasAVX512VL() {
+			k.dot = avx512Dot
+		}
+		ks = append(ks, k)
 	}
 	if hasAVX2FMA() {
 		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
