@@ -47,7 +47,7 @@ func ExampleNeuron() {
 		panic(err)
 	}
 	m.Eval()
-	cfg := dream.DefaultChannelConfig()
+	cfg := dream.DefaultNeuronConfig()
 	cfg.Layer, cfg.Channels, cfg.Octaves, cfg.Steps = "layer2.1.bn2", []int{3}, 2, 4
 	res, err := dream.Neuron(m, 48, cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seedling-ml/seedling/internal/shared"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -130,9 +131,9 @@ func TestNeuronVisualisation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultChannelConfig()
+			cfg := DefaultNeuronConfig()
 			cfg.Layer, cfg.Channels, cfg.Neuron = tc.layer, []int{tc.ch}, tc.at
-			cfg.Octaves, cfg.Steps = 2, 5
+			cfg.Octaves, cfg.Steps, cfg.Jitter = 2, 5, 2 // jitter, so that seeds differ
 			r, err := Neuron(m, size, cfg)
 			require.NoError(t, err)
 			require.Zero(t, r.ZeroGradSteps, "the neuron is alive on the noise")
@@ -219,4 +220,28 @@ func TestNeuronErrors(t *testing.T) {
 		_, err = Dream(m, testImage(40, 64), cfg)
 		require.ErrorContains(t, err, `neuron position (x=8, y=0) out of range: tap "layer2" has 5 rows and 8 columns`)
 	})
+}
+
+// On the study's fine-tuned weights, DefaultNeuronConfig raises a neuron
+// off the centre of a tap well above where the noise put it, at every
+// octave; with a jitter of 8 pixels (DefaultChannelConfig's) the same
+// neuron ends about where it started.
+func TestNeuronRisesOnTrainedModel(t *testing.T) {
+	m, meta, err := resnet.Load(resnet.Source{Weights: shared.Path(t, "reference/resnet18_seedlings.pth"), Arch: resnet.ResNet18Arch, Classes: 12})
+	require.NoError(t, err)
+	run := func(jitter int) (first, last float32) {
+		cfg := DefaultNeuronConfig()
+		cfg.Mean, cfg.Std = meta.Mean, meta.Std
+		cfg.Layer, cfg.Channels, cfg.Neuron = "layer2.1.bn2", []int{3}, &image.Point{X: 2, Y: 2}
+		cfg.Octaves, cfg.Steps, cfg.Jitter = 2, 10, jitter
+		r, err := Neuron(m, 96, cfg)
+		require.NoError(t, err)
+		obj := r.Octaves[len(r.Octaves)-1].Objective
+		return r.Octaves[0].Objective[0], obj[len(obj)-1]
+	}
+	first, last := run(0)
+	t.Logf("no jitter: %.3g -> %.3g", first, last)
+	assert.Greater(t, last, first+2)
+	first, last = run(8)
+	t.Logf("jitter 8: %.3g -> %.3g", first, last)
 }

@@ -107,6 +107,7 @@ func summarise(layer string, r *dream.Result) objectiveReport {
 func run(args []string, stdout, stderr io.Writer) error {
 	def := dream.DefaultConfig()
 	chDef := dream.DefaultChannelConfig()
+	nDef := dream.DefaultNeuronConfig()
 	fs := flag.NewFlagSet("dream", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	model := modelflags.Register(fs)
@@ -120,7 +121,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	scale := fs.Float64("octave-scale", def.OctaveScale, "size ratio between octaves")
 	steps := fs.Int("steps", -1, fmt.Sprintf("gradient-ascent steps per octave (default %d for dream, %d for channels)", def.Steps, chDef.Steps))
 	lr := fs.Float64("lr", -1, fmt.Sprintf("step size in standard deviations of the normalised image (default %v for dream, %v for channels)", def.LR, chDef.LR))
-	jitter := fs.Int("jitter", -1, fmt.Sprintf("largest random shift in pixels, 0 for none (default %d for dream, %d for channels)", def.Jitter, chDef.Jitter))
+	jitter := fs.Int("jitter", -1, fmt.Sprintf("largest random shift in pixels, 0 for none (default %d for dream, %d for channels, %d for neuron)", def.Jitter, chDef.Jitter, nDef.Jitter))
 	smooth := fs.Float64("smooth", -1, fmt.Sprintf("Gaussian blur of the gradient, sigma in pixels, 0 for none (default %v for dream, %v for channels)", def.Smooth, chDef.Smooth))
 	decorrelate := fs.Bool("decorrelate", def.Decorrelate, "precondition the gradient with natural-image colour correlations (less colour noise)")
 	tile := fs.Int("tile-size", def.TileSize, "largest side given to the network at once (0: never tile)")
@@ -139,8 +140,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	cfg := def
 	switch *mode {
-	case "channels", "neuron":
+	case "channels":
 		cfg = chDef
+	case "neuron":
+		cfg = nDef
 	case "dream":
 	default:
 		return fmt.Errorf("-mode %q: want dream, channels or neuron", *mode)
