@@ -46,7 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Data, "data", "", "ImageFolder with train/ and val/ class folders (default: the bundled "+bundled.Rel+")")
 	fs.StringVar(&c.Weights, "weights", "", "torchvision ResNet18 weights to fine-tune from, e.g. resnet18-f37072fd.pth (default: train from scratch)")
 	fs.StringVar(&c.Out, "out", "out", "output folder for the pictures, index.html and metrics.json")
-	fs.BoolVar(&c.Quick, "quick", false, "smaller settings: finishes in under 2 minutes")
+	fs.BoolVar(&c.Quick, "quick", false, "smaller settings for a first look, about a tenth of the full tour's time")
 	fs.IntVar(&c.Size, "size", 0, "training input size in pixels (default 112, -quick 64)")
 	fs.IntVar(&c.Epochs, "epochs", 0, "training epochs (default 15, -quick 3)")
 	fs.IntVar(&c.Batch, "batch", 16, "training batch size")

@@ -8,7 +8,7 @@
 // On a fresh clone, from the repository root:
 //
 //	go run ./examples/tour            # about 3 minutes on two cores
-//	go run ./examples/tour -quick     # under 2 minutes, smaller settings
+//	go run ./examples/tour -quick     # smaller settings, about a tenth of the time
 //
 // then open out/index.html. With torchvision's ImageNet weights the network
 // learns far more from the small bundled set:
