@@ -130,12 +130,21 @@ func TestFlagErrors(t *testing.T) {
 		{"too many classes", func(c *config) { c.images = []string{img}; c.class = "1,2" }, "2 classes for 1 images"},
 		{"bad layer", func(c *config) { c.images = []string{img}; c.layer = "layer7" }, "unknown tap"},
 		{"missing file", func(c *config) { c.images = []string{"/nonexistent.png"} }, "nonexistent.png"},
+		// Checked before any work: the message names the flag and the
+		// folder, and nothing about the samples is printed first.
+		{"zero samples", func(c *config) { c.samples = 0 }, "-samples 0 must be positive"},
+		{"negative samples", func(c *config) { c.data = "val"; c.samples = -3 }, "-samples -3 must be positive"},
+		{"missing output folder", func(c *config) { c.images = []string{img}; c.out = "/nonexistent-dir/grid.png" }, "-out /nonexistent-dir/grid.png: folder /nonexistent-dir"},
+		{"missing map folder", func(c *config) { c.images = []string{img}; c.saveMap = "/nonexistent-dir/m.safetensors" }, "-save-map /nonexistent-dir/m.safetensors"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := baseConfig(t)
+			var stderr bytes.Buffer
+			cfg.stderr = &stderr
 			tc.edit(&cfg)
 			assert.ErrorContains(t, run(cfg), tc.want)
+			assert.NotContains(t, stderr.String(), "explaining", "errors come before any work is announced")
 		})
 	}
 }

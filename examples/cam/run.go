@@ -15,6 +15,7 @@ import (
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/outfile"
 	"github.com/seedling-ml/seedling/internal/term"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
@@ -74,6 +75,16 @@ func run(cfg config) error {
 	}
 	if cfg.batch < 1 {
 		return fmt.Errorf("-batch %d must be positive", cfg.batch)
+	}
+	explainsFolder := cfg.data != "" || (len(cfg.images) == 0 && cfg.input == "")
+	if explainsFolder && cfg.samples < 1 {
+		return fmt.Errorf("-samples %d must be positive", cfg.samples)
+	}
+	if err := outfile.CheckDir("out", cfg.out); err != nil {
+		return err
+	}
+	if err := outfile.CheckDir("save-map", cfg.saveMap); err != nil {
+		return err
 	}
 	if len(cfg.images) == 0 && cfg.input == "" && cfg.data == "" {
 		val, err := bundled.Path("val")

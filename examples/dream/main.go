@@ -35,6 +35,7 @@ import (
 	"github.com/seedling-ml/seedling/dream"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
+	"github.com/seedling-ml/seedling/examples/internal/outfile"
 )
 
 // listFlag collects a repeatable, comma-separated flag.
@@ -147,6 +148,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "dream":
 	default:
 		return fmt.Errorf("-mode %q: want dream, channels or neuron", *mode)
+	}
+	if err := outfile.CheckDir("out", *out); err != nil {
+		return err
 	}
 	if *at != "" {
 		if *mode != "neuron" {

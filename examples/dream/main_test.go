@@ -134,6 +134,7 @@ func TestDreamFlagErrors(t *testing.T) {
 		{"octave scale 1", []string{"-octave-scale", "1", "-size", "32"}, "OctaveScale must be a finite value > 1"},
 		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"unknown flag", []string{"-bogus"}, "bogus"},
+		{"missing output folder", []string{"-out", "/nonexistent-dir/d.png"}, "-out /nonexistent-dir/d.png: folder /nonexistent-dir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"github.com/seedling-ml/seedling/dream"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
+	"github.com/seedling-ml/seedling/examples/internal/outfile"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -95,6 +96,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-channels %q: %q is not a channel number", *channels, c)
 		}
 		opts.Channels = append(opts.Channels, ch)
+	}
+	if err := outfile.CheckDir("out", *out); err != nil {
+		return err
 	}
 	m, meta, err := model.Load()
 	if err != nil {

@@ -78,6 +78,7 @@ func TestFeaturesErrors(t *testing.T) {
 		{[]string{"-size", "0"}, "-size 0"},
 		{[]string{"-image", "missing.png"}, "missing.png"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
+		{[]string{"-out", "/nonexistent-dir/f.png"}, "-out /nonexistent-dir/f.png: folder /nonexistent-dir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
