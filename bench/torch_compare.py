@@ -7,6 +7,7 @@ python3-torchvision; run with /usr/bin/python3) and Go. From the module root:
     /usr/bin/python3 bench/torch_compare.py            # PyTorch, then `go test -bench` on ./bench
     /usr/bin/python3 bench/torch_compare.py --no-go    # PyTorch figures only
     /usr/bin/python3 bench/torch_compare.py --memory   # also peak memory of a b32 training step
+    /usr/bin/python3 bench/torch_compare.py --rounds 3 # alternate the two sides; ratio per round
 
 Workloads match bench/resnet_bench_test.go: ResNet18 at 224 px, 1000 classes,
 random weights, two threads; eval forward (no grad) at batch 1 and 8; a
@@ -195,29 +196,51 @@ def go_figures(benchtime, count, memory):
     return out
 
 
+def ratio_of(key, theirs, ours):
+    """Ours over theirs for rates, theirs over ours for times and memory:
+    above 1, we are better."""
+    return ours / theirs if key.endswith("images/s") else theirs / ours
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--benchtime", default="5x", help="go test -benchtime for our side")
     ap.add_argument("--count", type=int, default=3, help="go test -count; the median is reported")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate PyTorch and Go this many times and report the medians over rounds "
+                         "and the range of the per-round ratios: on a shared machine whose load drifts "
+                         "over minutes, both sides are then measured under the same conditions")
     ap.add_argument("--no-go", action="store_true", help="PyTorch figures only")
     ap.add_argument("--memory", action="store_true", help="also peak memory of a b32 training step")
     a = ap.parse_args()
+    if a.rounds < 1:
+        ap.error("--rounds must be at least 1")
 
-    theirs = torch_figures(a.reps)
-    if a.memory:
-        theirs["train b32 peak MiB"] = torch_train_memory()
-    ours = {} if a.no_go else go_figures(a.benchtime, a.count, a.memory)
+    rounds = []  # (theirs, ours) per round
+    for r in range(a.rounds):
+        if a.rounds > 1:
+            print("round %d/%d" % (r + 1, a.rounds), file=sys.stderr, flush=True)
+        theirs = torch_figures(a.reps)
+        if a.memory:
+            theirs["train b32 peak MiB"] = torch_train_memory()
+        ours = {} if a.no_go else go_figures(a.benchtime, a.count, a.memory)
+        rounds.append((theirs, ours))
 
-    print("%-22s %12s %12s %8s" % ("workload", "PyTorch", "Seedling", "ratio"))
-    for k, v in theirs.items():
-        o = ours.get(k)
-        if o is None:
+    print("%-22s %12s %12s %8s  %s" % ("workload", "PyTorch", "Seedling", "ratio",
+                                       "per-round ratios" if a.rounds > 1 else ""))
+    for k in rounds[0][0]:
+        v = statistics.median(t[k] for t, _ in rounds)
+        mine = [o[k] for _, o in rounds if k in o]
+        if not mine:
             print("%-22s %12.2f %12s %8s" % (k, v, "-", "-"))
             continue
-        # Speed ratio: ours/theirs for rates, theirs/ours for times and memory.
-        ratio = o / v if k.endswith("images/s") else v / o
-        print("%-22s %12.2f %12.2f %7.2fx" % (k, v, o, ratio))
+        o = statistics.median(mine)
+        line = "%-22s %12.2f %12.2f %7.2fx" % (k, v, o, ratio_of(k, v, o))
+        if a.rounds > 1:
+            per = sorted(ratio_of(k, t[k], ours[k]) for t, ours in rounds if k in ours)
+            line += "  %.2f-%.2f" % (per[0], per[-1])
+        print(line)
 
 
 if __name__ == "__main__":
