@@ -238,7 +238,7 @@ def main():
         o = statistics.median(mine)
         line = "%-22s %12.2f %12.2f %7.2fx" % (k, v, o, ratio_of(k, v, o))
         if a.rounds > 1:
-            per = sorted(ratio_of(k, t[k], ours[k]) for t, ours in rounds if k in ours)
+            per = sorted(ratio_of(k, t[k], g[k]) for t, g in rounds if k in g)
             line += "  %.2f-%.2f" % (per[0], per[-1])
         print(line)
 

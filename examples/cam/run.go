@@ -76,6 +76,7 @@ func run(cfg config) error {
 	if cfg.batch < 1 {
 		return fmt.Errorf("-batch %d must be positive", cfg.batch)
 	}
+	// -samples picks from a folder: -data, or the bundled tree by default.
 	explainsFolder := cfg.data != "" || (len(cfg.images) == 0 && cfg.input == "")
 	if explainsFolder && cfg.samples < 1 {
 		return fmt.Errorf("-samples %d must be positive", cfg.samples)
@@ -193,9 +194,6 @@ func collect(cfg config, size int) ([]item, []string, error) {
 	ds, err := dataset.ImageFolder(cfg.data)
 	if err != nil {
 		return nil, nil, err
-	}
-	if cfg.samples < 1 {
-		return nil, nil, fmt.Errorf("-samples %d must be positive", cfg.samples)
 	}
 	picks, err := ds.Spread(cfg.samples, cfg.seed)
 	if err != nil {

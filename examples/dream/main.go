@@ -118,12 +118,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&layers, "layer", "tap(s) to maximise, repeatable or comma-separated (default "+def.Layer+")")
 	fs.Var(&channels, "channel", "channel(s) of the layer, repeatable or comma-separated (dream default: all; channels mode default: the first 16)")
 	objective := fs.String("objective", "", "mean-square or mean (default: mean-square for dream, mean for channels)")
+	// The mode-dependent flags below have zero defaults, which -h does not
+	// print: only flags given on the command line override the mode's
+	// defaults, named in each usage text.
 	octaves := fs.Int("octaves", 0, fmt.Sprintf("number of octaves of the image pyramid (default %d)", def.Octaves))
 	scale := fs.Float64("octave-scale", def.OctaveScale, "size ratio between octaves")
-	steps := fs.Int("steps", -1, fmt.Sprintf("gradient-ascent steps per octave (default %d for dream, %d for channels)", def.Steps, chDef.Steps))
+	steps := fs.Int("steps", 0, fmt.Sprintf("gradient-ascent steps per octave (default %d for dream, %d for channels)", def.Steps, chDef.Steps))
 	lr := fs.Float64("lr", 0, fmt.Sprintf("step size in standard deviations of the normalised image (default %v for dream, %v for channels)", def.LR, chDef.LR))
 	jitter := fs.Int("jitter", 0, fmt.Sprintf("largest random shift in pixels, 0 for none (default %d for dream, %d for channels, %d for neuron)", def.Jitter, chDef.Jitter, nDef.Jitter))
-	smooth := fs.Float64("smooth", -1, fmt.Sprintf("Gaussian blur of the gradient, sigma in pixels, 0 for none (default %v for dream, %v for channels)", def.Smooth, chDef.Smooth))
+	smooth := fs.Float64("smooth", 0, fmt.Sprintf("Gaussian blur of the gradient, sigma in pixels, 0 for none (default %v for dream, %v for channels)", def.Smooth, chDef.Smooth))
 	decorrelate := fs.Bool("decorrelate", def.Decorrelate, "precondition the gradient with natural-image colour correlations (less colour noise)")
 	tile := fs.Int("tile-size", def.TileSize, "largest side given to the network at once (0: never tile)")
 	seed := fs.Uint64("seed", def.Seed, "random seed (jitter, and the noise of -mode channels)")

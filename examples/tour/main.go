@@ -7,7 +7,7 @@
 //
 // On a fresh clone, from the repository root:
 //
-//	go run ./examples/tour            # about 3 minutes on two cores
+//	go run ./examples/tour            # 2-9 minutes on two cores, by CPU
 //	go run ./examples/tour -quick     # smaller settings, about a tenth of the time
 //
 // then open out/index.html. With torchvision's ImageNet weights the network
