@@ -74,22 +74,34 @@ func Dream(m Model, img image.Image, cfg Config) (*Result, error) {
 
 // DreamLayers runs DreamTensor on x once for each of layers (replacing
 // cfg.Layer), the study's "what does each stage encode" figure, and returns
-// the results in the order of layers. An error names the layer it came
-// from; Progress reports carry the layer too.
+// the results in the order of layers. Every layer is checked before the
+// first dream, so a misspelt last one costs no work; an error that depends
+// on the layer names it, and Progress reports carry the layer too.
 func DreamLayers(m Model, x *nn.Tensor, layers []string, cfg Config) ([]*Result, error) {
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("dream: DreamLayers: no layers given")
+	}
+	if c, ok := m.(tapChecker); ok {
+		if err := c.CheckTaps(layers...); err != nil {
+			return nil, fmt.Errorf("dream: DreamLayers: %w", err)
+		}
 	}
 	out := make([]*Result, len(layers))
 	for i, layer := range layers {
 		cfg.Layer = layer
 		r, err := DreamTensor(m, x, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", layer, err)
+			return nil, err
 		}
 		out[i] = r
 	}
 	return out, nil
+}
+
+// tapChecker is the optional method of a Model that checks tap names
+// before any work (resnet.ResNet has it).
+type tapChecker interface {
+	CheckTaps(names ...string) error
 }
 
 // DreamTensor is Dream on an already normalised [1,3,H,W] tensor, which it
@@ -98,7 +110,7 @@ func DreamTensor(m Model, x *nn.Tensor, cfg Config) (*Result, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if c, ok := m.(interface{ CheckTaps(...string) error }); ok {
+	if c, ok := m.(tapChecker); ok {
 		// A misspelt layer is reported before any work, not from inside
 		// the first octave.
 		if err := c.CheckTaps(cfg.Layer); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -562,7 +563,8 @@ func TestBlurMatchesNaive(t *testing.T) {
 }
 
 // DreamLayers dreams once per layer, in order, with the layer in every
-// progress report, and names the layer of an error.
+// progress report, checks every layer first, and names the layer of an
+// error.
 func TestDreamLayers(t *testing.T) {
 	m := randomModel(t)
 	x, err := ImageToTensor(testImage(48, 48), resnet.ImageNetMean, resnet.ImageNetStd)
@@ -581,8 +583,17 @@ func TestDreamLayers(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, one.Tensor.Data, res[i].Tensor.Data, layer)
 	}
+	// A misspelt layer fails before the first dream, with one prefix.
+	seen = nil
 	_, err = DreamLayers(m, x, []string{"layer2", "layer9"}, cfg)
-	assert.ErrorContains(t, err, `layer9: dream: Config.Layer: resnet: unknown tap "layer9"`)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), `dream: DreamLayers: resnet: unknown tap "layer9"`), err.Error())
+	assert.Empty(t, seen, "no dream ran")
+	// An error that depends on the layer names it.
+	cfg.Channels = []int{999}
+	_, err = DreamLayers(m, x, []string{"layer2"}, cfg)
+	assert.ErrorContains(t, err, `channel 999 out of range: tap "layer2"`)
+	assert.Equal(t, 1, strings.Count(err.Error(), "dream: "), err.Error())
 	_, err = DreamLayers(m, x, nil, cfg)
 	assert.ErrorContains(t, err, "no layers given")
 }

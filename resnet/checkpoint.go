@@ -106,6 +106,9 @@ func SaveCheckpoint(path string, m *ResNet, meta Meta, extra map[string]*nn.Tens
 func LoadCheckpoint(path string) (*ResNet, *Meta, *nn.Safetensors, error) {
 	st, err := nn.ReadSafetensors(path)
 	if err != nil {
+		if isZip(path) {
+			return nil, nil, nil, fmt.Errorf("resnet: %s is a PyTorch .pth file (torchvision-format weights), not a Seedling checkpoint: pass it as weights (-weights, Source.Weights)", path)
+		}
 		return nil, nil, nil, fmt.Errorf("resnet: reading checkpoint: %w", err)
 	}
 	meta, err := parseMeta(st.Metadata)
@@ -132,7 +135,7 @@ func LoadCheckpoint(path string) (*ResNet, *Meta, *nn.Safetensors, error) {
 		}
 	}
 	if _, err := m.LoadStateDict(model, nn.LoadOptions{}); err != nil {
-		return nil, nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("resnet: checkpoint %s: %w", path, err)
 	}
 	m.Eval()
 	meta.fillDefaults(m.NumClasses())

@@ -216,3 +216,27 @@ func TestReadWeightsFormats(t *testing.T) {
 		})
 	}
 }
+
+// A .pth file given where a checkpoint belongs gets an error that says
+// what it is and where it goes, not a safetensors header complaint.
+func TestLoadCheckpointPth(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, file string
+		data       []byte
+		want       string
+	}{
+		{"zip archive", "resnet18.pth", []byte("PK\x03\x04 a torch.save archive"), "is a PyTorch .pth file (torchvision-format weights), not a Seedling checkpoint: pass it as weights (-weights"},
+		{"other junk", "junk.safetensors", []byte("xy"), "resnet: reading checkpoint"},
+		{"one byte", "tiny.pth", []byte("P"), "resnet: reading checkpoint"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			require.NoError(t, os.WriteFile(path, tc.data, 0o644))
+			_, _, _, err := LoadCheckpoint(path)
+			require.ErrorContains(t, err, tc.want)
+			require.ErrorContains(t, err, path)
+		})
+	}
+}

@@ -18,23 +18,47 @@ import (
 // or from a safetensors file. The format is recognised from the content (a
 // zip archive is .pth), so misnamed files still load.
 func ReadWeights(path string) (*nn.Safetensors, error) {
-	f, err := os.Open(path)
+	magic, err := readMagic(path)
 	if err != nil {
 		return nil, fmt.Errorf("resnet: weights: %w", err)
 	}
-	magic := make([]byte, 4)
-	_, err = io.ReadFull(f, magic)
-	f.Close()
-	if err != nil {
+	if len(magic) < len(zipMagic) {
 		return nil, fmt.Errorf("resnet: weights %s: too short to be a .pth or safetensors file", path)
 	}
-	if bytes.Equal(magic, []byte("PK\x03\x04")) {
+	if bytes.Equal(magic, zipMagic) {
 		return pth.Load(path)
 	}
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".pth" || ext == ".pt" {
 		return nil, fmt.Errorf("resnet: weights %s: not a zip archive; only torch.save's zip format (PyTorch >= 1.6) is read, re-save the file with a current PyTorch", path)
 	}
 	return nn.ReadSafetensors(path)
+}
+
+// zipMagic starts every zip archive, and so every .pth file that
+// torch.save writes (PyTorch >= 1.6).
+var zipMagic = []byte("PK\x03\x04")
+
+// readMagic returns the first bytes of the file at path, up to
+// len(zipMagic) of them (fewer when the file is shorter).
+func readMagic(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	magic := make([]byte, len(zipMagic))
+	n, err := io.ReadFull(f, magic)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return magic[:n], nil
+}
+
+// isZip reports whether the file at path starts like a zip archive (a
+// .pth file), false when it cannot be read.
+func isZip(path string) bool {
+	magic, err := readMagic(path)
+	return err == nil && bytes.Equal(magic, zipMagic)
 }
 
 // Source says where a program takes its model from: either our own

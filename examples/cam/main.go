@@ -25,6 +25,7 @@ import (
 
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 )
 
@@ -64,7 +65,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "cam:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("cam", err))
 		os.Exit(1)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/seedling-ml/seedling/cam"
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/examples/internal/outfile"
 	"github.com/seedling-ml/seedling/internal/term"
 	"github.com/seedling-ml/seedling/nn"
@@ -99,12 +100,17 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
+	if method != cam.Saliency {
+		if err := m.CheckTaps(cfg.layer); err != nil {
+			return fmt.Errorf("-layer: %w", err)
+		}
+	}
 	items, dataClasses, err := collect(cfg, meta.InputSize)
 	if err != nil {
 		return err
 	}
 	names := meta.Classes
-	if dataClasses != nil && numericNames(names) && len(dataClasses) == len(names) {
+	if dataClasses != nil && modelflags.NumericNames(names) && len(dataClasses) == len(names) {
 		// torchvision weights carry no class names; the folder's sorted
 		// names are the labels the model was trained with.
 		fmt.Fprintf(cfg.stderr, "cam: the model has no class names; using the %d folder names of %s\n", len(names), cfg.data)
@@ -413,15 +419,6 @@ func printText(w io.Writer, rs []explained, ranked []int) {
 		r := rs[i]
 		fmt.Fprintf(w, "%3d. %5.1f%% on plant (cover %4.1f%%)  %s  true %q predicted %q\n", pos+1, 100*r.OnPlant, 100*r.PlantCover, r.Source, r.True, r.PredictedName)
 	}
-}
-
-func numericNames(names []string) bool {
-	for i, n := range names {
-		if n != strconv.Itoa(i) {
-			return false
-		}
-	}
-	return len(names) > 0
 }
 
 func layerName(m cam.Method, layer string) string {

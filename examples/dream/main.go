@@ -34,6 +34,7 @@ import (
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/dream"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/examples/internal/outfile"
 )
@@ -57,7 +58,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "dream:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("dream", err))
 		os.Exit(1)
 	}
 }
@@ -221,6 +222,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Mean, cfg.Std = meta.Mean, meta.Std
+	if err := m.CheckTaps(layers...); err != nil {
+		return fmt.Errorf("-layer: %w", err)
+	}
 
 	rep := jsonReport{Mode: *mode, Out: *out, Objective: cfg.Objective.String()}
 	var result image.Image

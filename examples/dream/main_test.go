@@ -115,7 +115,7 @@ func TestDreamFlagErrors(t *testing.T) {
 		{"bad mode", []string{"-mode", "x"}, `-mode "x"`},
 		{"bad channel", []string{"-channel", "two"}, `-channel "two"`},
 		{"bad objective", []string{"-objective", "max"}, `-objective "max"`},
-		{"bad layer", []string{"-layer", "layer9", "-size", "32"}, `unknown tap "layer9"`},
+		{"bad layer", []string{"-layer", "layer9", "-size", "32"}, `-layer: resnet: unknown tap "layer9"`},
 		{"channel out of range", []string{"-layer", "layer2", "-channel", "500", "-size", "32"}, "channel 500 out of range"},
 		{"negative size", []string{"-size", "-3"}, "-size -3"},
 		{"two layers in channels mode", []string{"-mode", "channels", "-layer", "layer2,layer3"}, "one -layer"},

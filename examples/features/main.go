@@ -26,6 +26,7 @@ import (
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/dream"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/examples/internal/outfile"
 	"github.com/seedling-ml/seedling/nn"
@@ -58,7 +59,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "features:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("features", err))
 		os.Exit(1)
 	}
 }

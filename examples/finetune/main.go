@@ -37,6 +37,7 @@ import (
 	"runtime"
 	"syscall"
 
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/resnet"
 	"github.com/seedling-ml/seedling/resnet/train"
 )
@@ -49,7 +50,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "finetune:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("finetune", err))
 		os.Exit(1)
 	}
 }

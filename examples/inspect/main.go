@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/seedling-ml/seedling/dataset"
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
@@ -36,7 +37,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print machine-readable logits and top-k on stdout")
 	flag.Parse()
 	if err := run(model, *image, *input, *resize, *layers, *list, *out, *topK, *asJSON); err != nil {
-		fmt.Fprintln(os.Stderr, "inspect:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("inspect", err))
 		os.Exit(1)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/optim"
 )
@@ -23,7 +24,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	flag.Parse()
 	if _, err := run(os.Stdout, *steps, *batch, *lr, *seed); err != nil {
-		fmt.Fprintln(os.Stderr, "toy:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("toy", err))
 		os.Exit(1)
 	}
 }

@@ -36,11 +36,11 @@ type Predictor struct {
 func LoadPredictor(path string) (*Predictor, error) {
 	m, meta, _, err := resnet.LoadCheckpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, err
 	}
 	p, err := NewPredictor(m, *meta)
 	if err != nil {
-		return nil, fmt.Errorf("train: %s: %w", path, err)
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	p.source = path
 	return p, nil
@@ -150,7 +150,7 @@ func (p *Predictor) PredictImage(img image.Image) (*Prediction, error) {
 func (p *Predictor) PredictFile(path string) (*Prediction, error) {
 	x, err := dataset.LoadImageTensorWith(path, p.pipeline, dataset.DecodeOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, err
 	}
 	probs, err := p.probabilities(x)
 	if err != nil {
@@ -183,13 +183,13 @@ func (p *Predictor) predictDataset(ctx context.Context, ds *dataset.Dataset, lab
 		}
 		l, err := dataset.NewLoader(ds, dataset.LoaderConfig{BatchSize: bs, Workers: max(p.Workers, 0), Transform: p.pipeline})
 		if err != nil {
-			yield(nil, fmt.Errorf("train: %w", err))
+			yield(nil, err)
 			return
 		}
 		c := len(p.meta.Classes)
 		for b, err := range l.Epoch(ctx, 0) {
 			if err != nil {
-				yield(nil, fmt.Errorf("train: %w", err))
+				yield(nil, err)
 				return
 			}
 			probs, err := p.probabilities(b.Images)

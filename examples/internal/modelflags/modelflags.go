@@ -5,6 +5,7 @@ package modelflags
 
 import (
 	"flag"
+	"strconv"
 
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -30,4 +31,17 @@ func Register(fs *flag.FlagSet) *Flags {
 // Load builds the model the flags describe, in eval mode, with its metadata.
 func (f *Flags) Load() (*resnet.ResNet, *resnet.Meta, error) {
 	return resnet.Load(resnet.Source{Model: f.Model, Weights: f.Weights, Arch: resnet.Arch(f.Arch), Classes: f.Classes})
+}
+
+// NumericNames reports whether names are the placeholders "0", "1", ...
+// that torchvision weights get for want of class names
+// (resnet.DefaultMeta), so that a program may take the names from an
+// ImageFolder tree instead.
+func NumericNames(names []string) bool {
+	for i, n := range names {
+		if n != strconv.Itoa(i) {
+			return false
+		}
+	}
+	return len(names) > 0
 }
