@@ -1,6 +1,8 @@
 // Command predict classifies images with a checkpoint written by
 // examples/finetune (-model out/finetune/model.safetensors), using the
-// preprocessing the model was validated with. Its arguments are image
+// preprocessing the model was validated with, or with torchvision-format
+// weights (-weights resnet18.pth, ImageNet preprocessing at 224 px). Its
+// arguments are image
 // files, folders of images, or ImageFolder trees (class sub-folders named
 // after the checkpoint's classes); for a tree it also reports the accuracy,
 // per-class precision and recall, and the confusion matrix. Without
@@ -11,6 +13,12 @@
 //	go run ./examples/predict -model out/finetune/model.safetensors -top 1 -json photos/ > predictions.jsonl
 //	go run ./examples/predict -model out/scratch80/model.safetensors ../shared/data/seedlings/val
 //	go run ./examples/predict -model out/finetune/model.safetensors
+//	go run ./examples/predict -weights my-resnet18-seedlings.pth ../shared/data/seedlings/val
+//
+// torchvision weights carry no class names: when an argument is an
+// ImageFolder tree with as many class folders as the weights have
+// outputs, the sorted folder names (the labels ImageFolder gives) name the
+// classes, and stderr says so; otherwise the classes are "0", "1", ...
 //
 // Text output is one line per image with the top -top classes; -json
 // writes one object per image instead, {"path", "label", "top": [{"class",
@@ -34,6 +42,8 @@ import (
 
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
+	"github.com/seedling-ml/seedling/examples/internal/cli"
+	"github.com/seedling-ml/seedling/examples/internal/modelflags"
 	"github.com/seedling-ml/seedling/resnet/train"
 )
 
@@ -45,7 +55,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "predict:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("predict", err))
 		os.Exit(1)
 	}
 }
@@ -62,10 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: predict -model FILE [flags] [IMAGE|FOLDER|TREE ...]  (default: the bundled "+bundled.Rel+"/val tree)")
+		fmt.Fprintln(stderr, "usage: predict -model FILE | -weights FILE [flags] [IMAGE|FOLDER|TREE ...]  (default: the bundled "+bundled.Rel+"/val tree)")
 		fs.PrintDefaults()
 	}
-	model := fs.String("model", "", "checkpoint written by finetune (model.safetensors); required")
+	model := modelflags.Register(fs)
 	top := fs.Int("top", 3, "number of classes to print per image (0: all)")
 	asJSON := fs.Bool("json", false, "write one JSON object per image to stdout; tree reports go to stderr")
 	batch := fs.Int("batch", 16, "images per forward pass")
@@ -74,8 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case *model == "":
-		return errors.New("-model is required (a model.safetensors written by finetune)")
+	case model.Model == "" && model.Weights == "":
+		return errors.New("-model or -weights is required (a model.safetensors written by finetune, or torchvision-format weights)")
 	case *top < 0:
 		return fmt.Errorf("-top %d must be >= 0", *top)
 	case *batch < 1:
@@ -92,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "predict: no images given; classifying the bundled val tree %s\n", val)
 		paths = []string{val}
 	}
-	p, err := train.LoadPredictor(*model)
+	p, err := loadPredictor(model, paths, stderr)
 	if err != nil {
 		return err
 	}
@@ -143,6 +153,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		printReport(report, ev)
 	}
 	return flush()
+}
+
+// loadPredictor builds the predictor the model flags describe. A
+// checkpoint names its classes; for torchvision weights, the first of
+// paths that is an ImageFolder tree with one class folder per output
+// names them.
+func loadPredictor(mf *modelflags.Flags, paths []string, stderr io.Writer) (*train.Predictor, error) {
+	if mf.Weights == "" && mf.Arch == "" {
+		return train.LoadPredictor(mf.Model) // its errors name the file
+	}
+	m, meta, err := mf.Load()
+	if err != nil {
+		return nil, err
+	}
+	if modelflags.NumericNames(meta.Classes) {
+		for _, path := range paths {
+			ds, err := dataset.ImageFolder(path)
+			if err != nil || len(ds.Classes) != len(meta.Classes) {
+				continue
+			}
+			fmt.Fprintf(stderr, "predict: the weights have no class names; using the %d folder names of %s\n", len(ds.Classes), path)
+			meta.Classes = ds.Classes
+			break
+		}
+	}
+	return train.NewPredictor(m, *meta)
 }
 
 // inspectDir says whether dir is an ImageFolder tree of the classes (it

@@ -20,6 +20,7 @@ import (
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/bundled"
 	"github.com/seedling-ml/seedling/internal/shared"
+	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
 
@@ -213,12 +214,17 @@ func TestPredictErrors(t *testing.T) {
 	odd := filepath.Join(t.TempDir(), "odd")
 	require.NoError(t, os.MkdirAll(filepath.Join(odd, "cats"), 0o755))
 	empty := t.TempDir()
+	zipFile := filepath.Join(dir, "resnet18.pth")
+	require.NoError(t, os.WriteFile(zipFile, []byte("PK\x03\x04 not a real archive"), 0o644))
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"no model", []string{junk}, "-model is required"},
+		{"no model", []string{junk}, "-model or -weights is required"},
+		{"both model and weights", []string{"-model", model, "-weights", model, junk}, "not both"},
+		{"weights given as the model", []string{"-model", zipFile, junk}, "pass it as weights (-weights"},
+		{"checkpoint given as weights", []string{"-weights", model, junk}, "pass it as the model (-model"},
 		{"no inputs: the bundled tree, not of the model's classes", []string{"-model", model}, "are not classes of the model"},
 		{"bad top", []string{"-model", model, "-top", "-1", junk}, "-top"},
 		{"bad batch", []string{"-model", model, "-batch", "0", junk}, "-batch"},
@@ -256,4 +262,38 @@ func TestPredictSeedlingsRun(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-model", filepath.Join(dir, "model.safetensors"), val}, &stdout, &bytes.Buffer{}))
 	right := int(m.ValAccuracy*float64(m.ValImages) + 0.5)
 	assert.Contains(t, stdout.String(), fmt.Sprintf("accuracy %.1f%% (%d of %d images)", 100*m.ValAccuracy, right, m.ValImages))
+}
+
+// torchvision-format weights (no class names) classify with ImageNet
+// preprocessing; a tree with one folder per output names the classes.
+func TestPredictWeights(t *testing.T) {
+	m, err := resnet.New(resnet.ResNet18Arch, len(classes), 4)
+	require.NoError(t, err)
+	floats, ints := m.StateDict()
+	weights := filepath.Join(t.TempDir(), "resnet18-3.safetensors")
+	require.NoError(t, nn.WriteSafetensors(weights, floats, ints, nil))
+	root := tree(t, 2)
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-weights", weights, "-json", root}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "predict: the weights have no class names; using the 3 folder names of "+root)
+	assert.Contains(t, stderr.String(), "accuracy")
+	rows := jsonRows(t, stdout.String())
+	require.Len(t, rows, 6)
+	for _, r := range rows {
+		assert.Equal(t, filepath.Base(filepath.Dir(r.Path)), r.True)
+		assert.Contains(t, classes, r.Label)
+	}
+
+	// Loose images keep the placeholder names.
+	stdout.Reset()
+	stderr.Reset()
+	images := writeImages(t, t.TempDir(), 2, color.NRGBA{R: 200, G: 30, B: 30})
+	require.NoError(t, run(context.Background(), append([]string{"-weights", weights, "-json"}, images...), &stdout, &stderr))
+	assert.NotContains(t, stderr.String(), "folder names")
+	rows = jsonRows(t, stdout.String())
+	require.Len(t, rows, 2)
+	for _, r := range rows {
+		assert.Contains(t, []string{"0", "1", "2"}, r.Label)
+	}
 }

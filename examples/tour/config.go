@@ -45,7 +45,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs.StringVar(&c.Data, "data", "", "ImageFolder with train/ and val/ class folders (default: the bundled "+bundled.Rel+")")
 	fs.StringVar(&c.Weights, "weights", "", "torchvision ResNet18 weights to fine-tune from, e.g. resnet18-f37072fd.pth (default: train from scratch)")
-	fs.StringVar(&c.Out, "out", "out", "output folder for the pictures, index.html and metrics.json")
+	fs.StringVar(&c.Out, "out", "", "output folder for the pictures, index.html and metrics.json (default out, -quick out-quick, so that a quick look never overwrites a full tour)")
 	fs.BoolVar(&c.Quick, "quick", false, "smaller settings for a first look, about a tenth of the full tour's time")
 	fs.IntVar(&c.Size, "size", 0, "training input size in pixels (default 112, -quick 64)")
 	fs.IntVar(&c.Epochs, "epochs", 0, "training epochs (default 15, -quick 3)")
@@ -90,6 +90,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // applyDefaults fills the settings the flags left at zero.
 func (c *config) applyDefaults() {
+	if c.Out == "" {
+		c.Out = "out"
+		if c.Quick {
+			c.Out = "out-quick"
+		}
+	}
 	setDefault := func(v *int, normal, quick int) {
 		if *v == 0 {
 			*v = normal

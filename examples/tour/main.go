@@ -10,7 +10,7 @@
 //	go run ./examples/tour            # 2-9 minutes on two cores, by CPU
 //	go run ./examples/tour -quick     # smaller settings, about a tenth of the time
 //
-// then open out/index.html. With torchvision's ImageNet weights the network
+// then open out/index.html (out-quick/index.html after -quick). With torchvision's ImageNet weights the network
 // learns far more from the small bundled set:
 //
 //	go run ./examples/tour -weights resnet18-f37072fd.pth
@@ -21,7 +21,7 @@
 //	-weights FILE  torchvision ResNet18 weights (.pth or safetensors) to fine-tune from
 //	-size PX       training input size (default 112; 64 with -quick)
 //	-epochs N      training epochs (default 15; 3 with -quick)
-//	-out DIR       output folder (default out)
+//	-out DIR       output folder (default out; out-quick with -quick)
 //	-quick         small settings for a first look
 package main
 
@@ -33,6 +33,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/seedling-ml/seedling/examples/internal/cli"
 )
 
 func main() {
@@ -42,7 +44,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "tour:", err)
+		fmt.Fprintln(os.Stderr, cli.ErrorLine("tour", err))
 		os.Exit(1)
 	}
 }

@@ -127,6 +127,24 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
+// A quick look writes beside a full tour, never over it, unless -out says.
+func TestOutDefaults(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "out"},
+		{[]string{"-quick"}, "out-quick"},
+		{[]string{"-quick", "-out", "mine"}, "mine"},
+		{[]string{"-out", "mine"}, "mine"},
+	}
+	for _, tt := range tests {
+		cfg, err := parseFlags(tt.args, &bytes.Buffer{})
+		require.NoError(t, err, "%v", tt.args)
+		assert.Equal(t, tt.want, cfg.Out, "%v", tt.args)
+	}
+}
+
 func TestCancelledRunStopsWithTheContextError(t *testing.T) {
 	cfg := tinyConfig(t)
 	ctx, cancel := context.WithCancel(context.Background())
