@@ -36,6 +36,13 @@ func dot6x4AVX512(e, k int, a *float32, rsa, rows int, b *float32, c *float32, l
 //go:noescape
 func dot6x1AVX512(e, k int, a *float32, rsa, rows int, b *float32, c *float32, ldc int, alpha, beta float32)
 
+// dot6x2AVX2 sums the products of six rows of A with two edge columns of
+// B over the first k8 (a multiple of 8) depth steps (dot_avx2_amd64.s):
+// sums[2r+c] for row r and column c. avx2Dot builds the dotKernel on it.
+//
+//go:noescape
+func dot6x2AVX2(k8 int, a0, a1, a2, a3, a4, a5 *float32, b0, b1 *float32, sums *[2 * mr]float32)
+
 // packB16AVX is the rowCopier in assembly (two 32-byte moves a row).
 //
 //go:noescape
@@ -138,6 +145,47 @@ func avx512Dot(e, k int, a []float32, rsa, rows int, b []float32, c []float32, l
 	dot6x4AVX512(e, k, &a[0], rsa, rows, &b[0], &c[0], ldc, alpha, beta)
 }
 
+// avx2Dot is the dotKernel on dot6x2AVX2: two edge columns at a time (the
+// last one computed twice when e is odd, which costs less than a third
+// kernel), with the last k%8 depth steps, alpha and beta in Go. Rows past
+// rows repeat the last one, so that nothing outside A is read.
+func avx2Dot(e, k int, a []float32, rsa, rows int, b []float32, c []float32, ldc int, alpha, beta float32) {
+	if e < 1 || e > maxDot || rows < 1 || rows > mr || k < 1 {
+		panic("gemm: avx2Dot: size out of range")
+	}
+	_ = a[(rows-1)*rsa+k-1]
+	b = b[:e*k]
+	_ = c[(rows-1)*ldc+e-1]
+	k8 := k &^ 7
+	var ap [mr]*float32
+	for i := range ap {
+		ap[i] = &a[min(i, rows-1)*rsa]
+	}
+	for j := 0; j < e; j += 2 {
+		j1 := min(j+1, e-1)
+		var sums [2 * mr]float32
+		if k8 > 0 {
+			dot6x2AVX2(k8, ap[0], ap[1], ap[2], ap[3], ap[4], ap[5], &b[j*k], &b[j1*k], &sums)
+		}
+		for i := 0; i < rows; i++ {
+			ar := a[i*rsa:][:k]
+			for col := j; col <= j1; col++ {
+				s := sums[2*i+col-j]
+				bc := b[col*k:][:k]
+				for p := k8; p < k; p++ {
+					s += ar[p] * bc[p]
+				}
+				out := &c[i*ldc+col]
+				if beta == 0 {
+					*out = alpha * s
+				} else {
+					*out = alpha*s + beta**out
+				}
+			}
+		}
+	}
+}
+
 // avx2Kernel wraps the assembly kernel in the microKernel signature,
 // checking the slice lengths so that the assembly never runs off them.
 func avx2Kernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
@@ -170,13 +218,14 @@ func kernels() []kernel {
 	if hasAVX512() {
 		// The AVX2 kernels serve single slivers and thin edges.
 		k := kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16}
+		k.dot = avx2Dot
 		if hasAVX512VL() {
 			k.dot = avx512Dot
 		}
 		ks = append(ks, k)
 	}
 	if hasAVX2FMA() {
-		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, copy16: avx2Copy16})
+		ks = append(ks, kernel{name: "avx2", fn: avx2Kernel, narrow: avx2Narrow, dot: avx2Dot, copy16: avx2Copy16})
 	}
 	return append(ks, kernel{name: "generic", fn: genericKernel, wide: genericWide, narrow: genericNarrow, dot: genericDot, copy16: genericCopy16})
 }
