@@ -2,12 +2,12 @@
 // examples/finetune (-model out/finetune/model.safetensors), using the
 // preprocessing the model was validated with, or with torchvision-format
 // weights (-weights resnet18.pth, ImageNet preprocessing at 224 px). Its
-// arguments are image
-// files, folders of images, or ImageFolder trees (class sub-folders named
-// after the checkpoint's classes); for a tree it also reports the accuracy,
-// per-class precision and recall, and the confusion matrix. Without
-// arguments it classifies the val tree of the bundled data/seedlings-mini
-// (found from any folder of the repository), and says so on stderr.
+// arguments are image files, folders of images, or ImageFolder trees
+// (class sub-folders named after the model's classes); for a tree it also
+// reports the accuracy, per-class precision and recall, and the confusion
+// matrix. Without arguments it classifies the val tree of the bundled
+// data/seedlings-mini (found from any folder of the repository), and says
+// so on stderr.
 //
 //	go run ./examples/predict -model out/finetune/model.safetensors leaf.png more-photos/
 //	go run ./examples/predict -model out/finetune/model.safetensors -top 1 -json photos/ > predictions.jsonl
