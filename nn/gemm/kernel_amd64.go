@@ -43,6 +43,29 @@ func dot6x1AVX512(e, k int, a *float32, rsa, rows int, b *float32, c *float32, l
 //go:noescape
 func dot6x2AVX2(k8 int, a0, a1, a2, a3, a4, a5 *float32, b0, b1 *float32, sums *[2 * mr]float32)
 
+// packA6AVX is packASlivers in assembly (kernel_amd64.s), on raw
+// pointers: one 16-byte and one 8-byte move per sliver and depth step.
+//
+//go:noescape
+func packA6AVX(kc, slivers int, src *float32, lda int, dst *float32)
+
+// avx2PackASlivers wraps packA6AVX in the packASlivers signature,
+// checking bounds.
+func avx2PackASlivers(dst, a []float32, lda, slivers, kc int) {
+	if slivers < 1 || kc < 1 {
+		panic("gemm: avx2PackASlivers: size out of range")
+	}
+	_ = a[(kc-1)*lda+slivers*mr-1]
+	_ = dst[slivers*kc*mr-1]
+	packA6AVX(kc, slivers, &a[0], lda, &dst[0])
+}
+
+func init() {
+	if useAVX2 {
+		packASlivers = avx2PackASlivers
+	}
+}
+
 // packB16AVX is the rowCopier in assembly (two 32-byte moves a row).
 //
 //go:noescape

@@ -325,6 +325,40 @@ packdone:
 	VZEROUPPER
 	RET
 
+// func packA6AVX(kc, slivers int, src *float32, lda int, dst *float32)
+//
+// dst[s*kc*6 + p*6 + i] = src[p*lda + s*6 + i] for p < kc, s < slivers,
+// i < 6: each sliver gathered down the kc rows, six floats a row (one
+// 16-byte and one 8-byte move), and written in order. The rows' cache
+// lines stay in L1 for the next two slivers, which read the rest of
+// them. kc, slivers >= 1.
+TEXT ·packA6AVX(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ slivers+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ lda+24(FP), DX
+	SHLQ $2, DX
+	MOVQ dst+32(FP), DI
+
+packAsliver:
+	MOVQ SI, R11
+	MOVQ CX, R9
+
+packArow:
+	VMOVUPS (R11), X0
+	MOVQ    16(R11), AX
+	VMOVUPS X0, (DI)
+	MOVQ    AX, 16(DI)
+	ADDQ    DX, R11
+	ADDQ    $24, DI
+	DECQ    R9
+	JNZ     packArow
+
+	ADDQ $24, SI
+	DECQ R8
+	JNZ  packAsliver
+	RET
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX

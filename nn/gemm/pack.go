@@ -21,22 +21,38 @@ func packRows(dst, a []float32, lda, i0, p0, rows, kc int) {
 func packA(dst, a []float32, lda, i0, p0, mc, kc int) {
 	full := mc / mr
 	rest := mc - full*mr
+	if full > 0 {
+		packASlivers(dst, a[p0*lda+i0:], lda, full, kc)
+	}
+	if rest == 0 {
+		return
+	}
 	for p := 0; p < kc; p++ {
-		src := a[(p0+p)*lda+i0:][:mc]
-		for s := 0; s < full; s++ {
+		src := a[(p0+p)*lda+i0+full*mr:][:rest]
+		dp := (*[mr]float32)(dst[full*kc*mr+p*mr:])
+		for r := range dp {
+			if r < rest {
+				dp[r] = src[r]
+			} else {
+				dp[r] = 0
+			}
+		}
+	}
+}
+
+// packASlivers is the heart of packA: whole slivers, dst[s*kc*mr + p*mr +
+// i] = a[p*lda + s*mr + i] for s < slivers, p < kc, i < mr. It is
+// packASliversGo, or an assembly version where the CPU runs one.
+var packASlivers = packASliversGo
+
+// packASliversGo is the portable packASlivers.
+func packASliversGo(dst, a []float32, lda, slivers, kc int) {
+	for p := 0; p < kc; p++ {
+		src := a[p*lda:][:slivers*mr]
+		for s := 0; s < slivers; s++ {
 			v := (*[mr]float32)(src[s*mr:])
 			dp := (*[mr]float32)(dst[s*kc*mr+p*mr:])
 			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = v[0], v[1], v[2], v[3], v[4], v[5]
-		}
-		if rest > 0 {
-			dp := (*[mr]float32)(dst[full*kc*mr+p*mr:])
-			for r := range dp {
-				if r < rest {
-					dp[r] = src[full*mr+r]
-				} else {
-					dp[r] = 0
-				}
-			}
 		}
 	}
 }

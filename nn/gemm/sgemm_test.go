@@ -294,6 +294,33 @@ func TestCopy16(t *testing.T) {
 	}
 }
 
+// TestPackASlivers checks both sliver packers of a transposed A (the
+// portable one and the one packA uses on this CPU) against the index
+// formula, on operands that end at an unreadable page, so that neither
+// reads past the last row nor writes past the last sliver.
+func TestPackASlivers(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	packers := map[string]func(dst, a []float32, lda, slivers, kc int){"go": packASliversGo, "in use": packASlivers}
+	for _, kc := range []int{1, 2, 7, 64, 256} {
+		for _, slivers := range []int{1, 2, 5, 64} {
+			lda := slivers*mr + 3
+			a := guardedFloats(t, (kc-1)*lda+slivers*mr)
+			copy(a, randFloats(r, len(a)))
+			for name, pack := range packers {
+				dst := guardedFloats(t, slivers*kc*mr)
+				pack(dst, a, lda, slivers, kc)
+				for s := 0; s < slivers; s++ {
+					for p := 0; p < kc; p++ {
+						for i := 0; i < mr; i++ {
+							require.Equal(t, a[p*lda+s*mr+i], dst[s*kc*mr+p*mr+i], "%s: kc=%d slivers=%d s=%d p=%d i=%d", name, kc, slivers, s, p, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmSpecialScalars(t *testing.T) {
 	nan := float32(math.NaN())
 	for _, kern := range kernels() {
