@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -228,7 +229,10 @@ var bInPlace = 0
 // crowd into a fraction of the sets and evict each other; four slivers
 // side by side (a wide kernel) fill the gaps when the stride is 2 or 4
 // lines mod 64. L1 is 64 sets of 64-byte lines on every x86 core of the
-// last decade.
+// last decade. Rows off the line grid are read in place only where the
+// kernel set has splitLines (AMD Zen 5: 256x196x2304 on two threads, 384
+// GFLOP/s packed, 433-457 in place; 512x49x4608 level) and they spread
+// (offGridSpreads).
 func (p *problem) readsBInPlace() bool {
 	if p.bTrans || bInPlace < 0 {
 		return false
@@ -239,7 +243,30 @@ func (p *problem) readsBInPlace() bool {
 	if p.m > mcMax {
 		return false
 	}
+	if p.ldb%lineFloats != 0 {
+		return p.kern.splitLines && p.kern.wide != nil && offGridSpreads(p.ldb)
+	}
 	return strideSpreads(p.ldb, p.kern.wide != nil)
+}
+
+// offGridSpreads reports whether the rows of a group of maxWide slivers,
+// ldb floats apart (ldb off the line grid), spread over the L1 sets: over
+// kcMax rows, no set holds more than twice its share of their lines. Rows
+// 196 floats apart do (12.25 lines, every set 4 or 5 times); 1025 apart
+// do not (each row one float on from the one 64 lines before, so 16 rows
+// in a row start in the same set).
+func offGridSpreads(ldb int) bool {
+	const sets = 64
+	var count [sets]int
+	lines := 0
+	for r := range kcMax {
+		first, last := r*ldb/lineFloats, (r*ldb+maxWide*nr-1)/lineFloats
+		for l := first; l <= last; l++ {
+			count[l%sets]++
+			lines++
+		}
+	}
+	return slices.Max(count[:]) <= 2*lines/sets
 }
 
 // strideSpreads reports whether rows ldb floats apart can be read in place

@@ -80,6 +80,10 @@ type kernel struct {
 	narrow narrowKernel
 	dot    dotKernel
 	copy16 rowCopier
+	// splitLines: on this CPU a load that straddles two cache lines costs
+	// about as much as one that does not, so B with rows off the line
+	// grid is read in place too (see readsBInPlace).
+	splitLines bool
 }
 
 // genericWide is the portable wideKernel: fn on each B sliver. The

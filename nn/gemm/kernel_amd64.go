@@ -117,6 +117,23 @@ func hasAVX512() bool {
 	return xcr0&opmaskZMM == opmaskZMM
 }
 
+// isZen5OrLater reports an AMD CPU of family 1Ah (Zen 5) or later, whose
+// loads that straddle two cache lines measured as cheap as aligned ones
+// in the AVX-512 kernels (see readsBInPlace).
+func isZen5OrLater() bool {
+	_, ebx, ecx, edx := cpuid(0, 0)
+	const auth, enti, camd = 0x68747541, 0x69746e65, 0x444d4163 // "Auth", "enti", "cAMD"
+	if ebx != auth || edx != enti || ecx != camd {
+		return false
+	}
+	eax1, _, _, _ := cpuid(1, 0)
+	family := eax1 >> 8 & 0xf
+	if family == 0xf {
+		family += eax1 >> 20 & 0xff
+	}
+	return family >= 0x1a
+}
+
 // hasAVX512VL reports whether the CPU also has AVX-512 Vector Length
 // extensions: the EVEX forms of 128- and 256-bit instructions (registers
 // X16-X31, masked XMM loads and stores), which the dot kernels use. Every
@@ -240,7 +257,7 @@ func kernels() []kernel {
 	ks := []kernel{}
 	if hasAVX512() {
 		// The AVX2 kernels serve single slivers and thin edges.
-		k := kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16}
+		k := kernel{name: "avx512", fn: avx2Kernel, wide: avx512Wide, narrow: avx2Narrow, copy16: avx2Copy16, splitLines: isZen5OrLater()}
 		k.dot = avx2Dot
 		if hasAVX512VL() {
 			k.dot = avx512Dot

@@ -554,3 +554,18 @@ func TestColumnStride(t *testing.T) {
 		require.Equal(t, tc.want, ColumnStride(tc.n), "n=%d", tc.n)
 	}
 }
+
+// TestOffGridSpreads checks the set spread of row strides off the line
+// grid: even spreads pass, strides one float past a multiple of the L1's
+// 64 lines crowd their rows into a few sets.
+func TestOffGridSpreads(t *testing.T) {
+	for _, tc := range []struct {
+		ldb  int
+		want bool
+	}{
+		{49, true}, {196, true}, {3137, true}, {100, true},
+		{1025, false}, {2047, false}, {4097, false},
+	} {
+		require.Equal(t, tc.want, offGridSpreads(tc.ldb), "ldb=%d", tc.ldb)
+	}
+}
