@@ -630,6 +630,10 @@ func im2colChannel(xc []float32, g convGeom, col []float32, ld, oi0, oi1 int) {
 					continue
 				}
 				src := iw + lo*c.StrideW
+				if c.StrideW == 2 {
+					vecEvens(out[lo:hi], xr[src:])
+					continue
+				}
 				for oj := lo; oj < hi; oj++ {
 					out[oj] = xr[src]
 					src += c.StrideW

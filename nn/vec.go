@@ -160,3 +160,23 @@ func vecMax3(dst, a, b, c []float32) {
 		dst[i] = max(a[i], b[i], c[i])
 	}
 }
+
+// vecEvens sets dst[i] = src[2i], the stride-2 gather of im2col; src must
+// hold at least 2*len(dst)-1 elements.
+func vecEvens(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	_ = src[2*len(dst)-2]
+	done := 0
+	if useVec {
+		// The vector loop reads src in whole pairs: 2*done elements.
+		done = min(len(dst), len(src)/2) &^ 7
+		if done > 0 {
+			evensAVX(&dst[0], &src[0], done)
+		}
+	}
+	for i := done; i < len(dst); i++ {
+		dst[i] = src[2*i]
+	}
+}

@@ -36,3 +36,6 @@ func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32)
 
 //go:noescape
 func max3AVX(dst, a, b, c *float32, n int)
+
+//go:noescape
+func evensAVX(dst, src *float32, n int)

@@ -360,3 +360,27 @@ max3loop:
 	JNZ       max3loop
 	VZEROUPPER
 	RET
+
+// func evensAVX(dst, src *float32, n int)
+// dst[i] = src[2i] for i < n: two 8-float loads, one in-lane shuffle that
+// keeps the even elements of both, one cross-lane permute to put them in
+// order. Reads src[0:2n].
+TEXT ·evensAVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+evens8:
+	TESTQ   CX, CX
+	JZ      evensdone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2 // a0 a2 b0 b2 | a4 a6 b4 b6
+	VPERMPD $0xd8, Y2, Y2     // a0 a2 a4 a6 b0 b2 b4 b6
+	VMOVUPS Y2, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     evens8
+evensdone:
+	VZEROUPPER
+	RET

@@ -196,3 +196,28 @@ func TestBatchNormLargeOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestVecEvens checks the stride-2 gather bit for bit (NaNs included),
+// for every length around the 8-float vector width and for sources of the
+// minimum length 2n-1 and longer, without touching dst beyond n.
+func TestVecEvens(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n <= 70; n++ {
+		for _, extra := range []int{-1, 0, 1, 9} {
+			if n == 0 && extra < 0 {
+				continue
+			}
+			src := make([]float32, 2*n+extra)
+			for i := range src {
+				src[i] = math.Float32frombits(rng.Uint32())
+			}
+			dst := make([]float32, n+1)
+			dst[n] = 42
+			vecEvens(dst[:n], src)
+			for i := 0; i < n; i++ {
+				require.Equal(t, math.Float32bits(src[2*i]), math.Float32bits(dst[i]), "n=%d extra=%d [%d]", n, extra, i)
+			}
+			require.Equal(t, float32(42), dst[n], "n=%d: wrote past dst", n)
+		}
+	}
+}
