@@ -630,7 +630,9 @@ func im2colChannel(xc []float32, g convGeom, col []float32, ld, oi0, oi1 int) {
 					continue
 				}
 				src := iw + lo*c.StrideW
-				if c.StrideW == 2 {
+				if c.StrideW == 2 && hi-lo >= 16 {
+					// Rows of 28 to 112 outputs (conv1, layer2.0);
+					// for shorter rows the call costs more than it saves.
 					vecEvens(out[lo:hi], xr[src:])
 					continue
 				}
