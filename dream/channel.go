@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/seedling-ml/seedling/nn"
 )
@@ -130,17 +131,21 @@ func ChannelTiles(m Model, channels []int, size, cols int, cfg Config, progress 
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	c, err := NumChannels(m, cfg.Layer)
+	if err != nil {
+		return nil, err
+	}
 	if channels == nil {
-		c, err := NumChannels(m, cfg.Layer)
-		if err != nil {
-			return nil, err
-		}
 		for ch := range min(16, c) {
 			channels = append(channels, ch)
 		}
 	}
 	if len(channels) == 0 {
 		return nil, fmt.Errorf("dream: ChannelTiles: no channels")
+	}
+	// Every channel is checked before the first tile is dreamt.
+	if err := channelsInRange(cfg.Layer, c, channels); err != nil {
+		return nil, err
 	}
 	tiles := make([]image.Image, len(channels))
 	captions := make([]string, len(channels))
@@ -149,7 +154,7 @@ func ChannelTiles(m Model, channels []int, size, cols int, cfg Config, progress 
 		c.Channels = []int{ch}
 		r, err := Channel(m, size, c)
 		if err != nil {
-			return nil, fmt.Errorf("dream: %s channel %d: %w", cfg.Layer, ch, err)
+			return nil, fmt.Errorf("dream: %s channel %d: %w", cfg.Layer, ch, unprefixed{err})
 		}
 		if progress != nil {
 			progress(ch, r)
@@ -159,3 +164,10 @@ func ChannelTiles(m Model, channels []int, size, cols int, cfg Config, progress 
 	}
 	return Grid(tiles, captions, cols), nil
 }
+
+// unprefixed wraps an error of this package to be wrapped again with more
+// context, dropping its "dream: " so that the message says it once.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "dream: ") }
+func (u unprefixed) Unwrap() error { return u.err }

@@ -2,6 +2,8 @@ package dream
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -500,6 +502,9 @@ func TestChannelVisualisation(t *testing.T) {
 	assert.Equal(t, figureGap+2*(24+labelFace.Height+figureGap/2+figureGap), grid.Bounds().Dy())
 	_, err = ChannelTiles(m, []int{0, 500}, 24, 2, cfg, nil)
 	require.ErrorContains(t, err, "channel 500 out of range")
+	assert.Equal(t, 1, strings.Count(err.Error(), "dream:"), err.Error())
+	wrapped := fmt.Errorf("dream: layer2 channel 3: %w", unprefixed{errors.New("dream: step 2: gradient is NaN")})
+	assert.Equal(t, "dream: layer2 channel 3: step 2: gradient is NaN", wrapped.Error())
 }
 
 // naiveBlur is the reference blur: a direct 2-D separable convolution in
