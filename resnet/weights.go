@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,6 +79,8 @@ func Load(s Source) (*ResNet, *Meta, error) {
 	switch {
 	case s.Model != "" && s.Weights != "":
 		return nil, nil, fmt.Errorf("resnet: give either a checkpoint (%s) or torchvision weights (%s), not both", s.Model, s.Weights)
+	case s.Arch != "" && !knownArch(s.Arch):
+		return nil, nil, fmt.Errorf("resnet: unknown architecture %q (want one of %v)", s.Arch, Archs())
 	case s.Model != "":
 		m, meta, _, err := LoadCheckpoint(s.Model)
 		if err == nil && s.Arch != "" && s.Arch != meta.Arch {
@@ -119,7 +122,7 @@ func Load(s Source) (*ResNet, *Meta, error) {
 	}
 	if _, err := m.LoadStateDict(sd, nn.LoadOptions{}); err != nil {
 		if guessed && guess != arch {
-			return nil, nil, fmt.Errorf("%s: the file looks like %s weights, not %s: %w", s.Weights, guess, arch, err)
+			return nil, nil, &archMismatchError{file: s.Weights, guess: guess, arch: arch, err: err}
 		}
 		return nil, nil, fmt.Errorf("%s: %w", s.Weights, err)
 	}
@@ -164,4 +167,33 @@ func InferArch(sd *nn.Safetensors) (Arch, bool) {
 		return a, true
 	}
 	return "", false
+}
+
+// archMismatchError is a load that failed because the weights are of
+// another architecture than the one asked for. It says so in one short
+// line; the key-by-key report stays reachable through errors.As (an
+// *nn.LoadError), since it runs to two dozen lines of names that only
+// repeat the point.
+type archMismatchError struct {
+	file        string
+	guess, arch Arch
+	err         error
+}
+
+func (e *archMismatchError) Error() string {
+	msg := fmt.Sprintf("%s: the file looks like %s weights, not %s", e.file, e.guess, e.arch)
+	var le *nn.LoadError
+	if errors.As(e.err, &le) && le.Report != nil {
+		r := le.Report
+		msg += fmt.Sprintf(" (%d tensors of other shapes, %d missing, %d unexpected)", len(r.Mismatched), len(r.Missing), len(r.Unexpected))
+	}
+	return msg
+}
+
+func (e *archMismatchError) Unwrap() error { return e.err }
+
+// knownArch reports whether New builds a.
+func knownArch(a Arch) bool {
+	_, ok := specs[a]
+	return ok
 }

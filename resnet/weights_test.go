@@ -85,6 +85,16 @@ func TestLoadWeightsArch(t *testing.T) {
 		_, _, err = Load(Source{Weights: path, Arch: arch})
 		require.ErrorContains(t, err, "looks like resnet34 weights, not "+string(arch))
 		require.ErrorContains(t, err, path)
+		require.Less(t, len(err.Error()), len(path)+160, "one short line: %s", err)
+		var le *nn.LoadError
+		require.ErrorAs(t, err, &le, "the key-by-key report stays reachable")
+		require.NotZero(t, len(le.Report.Missing)+len(le.Report.Unexpected)+len(le.Report.Mismatched))
+	}
+
+	// An architecture we do not build is named as such, with either source.
+	for _, src := range []Source{{Weights: path, Arch: "resnet99"}, {Model: path, Arch: "resnet99"}} {
+		_, _, err = Load(src)
+		require.ErrorContains(t, err, `unknown architecture "resnet99"`)
 	}
 
 	// Our own checkpoint given as torchvision weights: say to pass it as

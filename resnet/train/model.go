@@ -24,6 +24,12 @@ func buildModel(cfg Config, classes int) (*resnet.ResNet, string, error) {
 		return nil, "", fmt.Errorf("train: %w", err)
 	}
 	rep, err := m.LoadStateDict(sd, nn.LoadOptions{NonStrict: true, Exclude: []string{"fc."}})
+	if err != nil || len(rep.Missing) > 0 {
+		if guess, ok := resnet.InferArch(sd); ok && guess != cfg.Arch {
+			// The key-by-key report would only repeat this at length.
+			return nil, "", fmt.Errorf("train: %s: the file looks like %s weights, not %s", cfg.Weights, guess, cfg.Arch)
+		}
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("train: loading %s: %w", cfg.Weights, err)
 	}

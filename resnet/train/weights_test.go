@@ -58,8 +58,12 @@ func TestRunWrongWeights(t *testing.T) {
 	pth := shared.Path(t, "reference/resnet18_seedlings.pth")
 	data := writeSynth(t, t.TempDir(), 1, 1)
 	cfg := tinyConfig(data, t.TempDir())
-	cfg.Weights, cfg.Arch = pth, resnet.ResNet34Arch
-	_, err := Run(context.Background(), cfg, nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "resnet18_seedlings.pth")
+	for _, arch := range []resnet.Arch{resnet.ResNet34Arch, resnet.ResNet50Arch} {
+		cfg.Weights, cfg.Arch = pth, arch
+		_, err := Run(context.Background(), cfg, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "resnet18_seedlings.pth")
+		assert.Contains(t, err.Error(), "looks like resnet18 weights, not "+string(arch))
+		assert.Less(t, len(err.Error()), 200, "one short line: %s", err)
+	}
 }
