@@ -21,6 +21,7 @@ import (
 	"github.com/seedling-ml/seedling/dataset"
 	"github.com/seedling-ml/seedling/examples/internal/cli"
 	"github.com/seedling-ml/seedling/examples/internal/modelflags"
+	"github.com/seedling-ml/seedling/examples/internal/outfile"
 	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
@@ -43,6 +44,9 @@ func main() {
 }
 
 func run(model *modelflags.Flags, image, input, resize, layers string, list bool, out string, topK int, asJSON bool) error {
+	if err := outfile.CheckDir("out", out); err != nil {
+		return err
+	}
 	m, meta, err := model.Load()
 	if err != nil {
 		return err

@@ -83,9 +83,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := model.Check(); err != nil {
+		return err
+	}
 	switch {
-	case model.Model == "" && model.Weights == "":
-		return errors.New("-model or -weights is required (a model.safetensors written by finetune, or torchvision-format weights)")
 	case *top < 0:
 		return fmt.Errorf("-top %d must be >= 0", *top)
 	case *batch < 1:

@@ -4,7 +4,9 @@
 package modelflags
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"strconv"
 
 	"github.com/seedling-ml/seedling/resnet"
@@ -28,8 +30,23 @@ func Register(fs *flag.FlagSet) *Flags {
 	return f
 }
 
+// Check reports a missing model or both kinds given, naming the flags, so
+// that a program can say so before it announces any work.
+func (f *Flags) Check() error {
+	switch {
+	case f.Model == "" && f.Weights == "":
+		return errors.New("-model or -weights is required (a model.safetensors written by finetune, or torchvision-format weights)")
+	case f.Model != "" && f.Weights != "":
+		return fmt.Errorf("-model %s and -weights %s: give one, not both", f.Model, f.Weights)
+	}
+	return nil
+}
+
 // Load builds the model the flags describe, in eval mode, with its metadata.
 func (f *Flags) Load() (*resnet.ResNet, *resnet.Meta, error) {
+	if err := f.Check(); err != nil {
+		return nil, nil, err
+	}
 	return resnet.Load(resnet.Source{Model: f.Model, Weights: f.Weights, Arch: resnet.Arch(f.Arch), Classes: f.Classes})
 }
 

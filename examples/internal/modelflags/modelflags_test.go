@@ -23,3 +23,25 @@ func TestNumericNames(t *testing.T) {
 		assert.Equal(t, tt.want, NumericNames(tt.names), "%q", tt.names)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		f    Flags
+		want string // "" for no error
+	}{
+		{Flags{Model: "m.safetensors"}, ""},
+		{Flags{Weights: "w.pth"}, ""},
+		{Flags{}, "-model or -weights is required"},
+		{Flags{Model: "m.safetensors", Weights: "w.pth"}, "-model m.safetensors and -weights w.pth: give one, not both"},
+	}
+	for _, tt := range tests {
+		err := tt.f.Check()
+		if tt.want == "" {
+			assert.NoError(t, err, "%+v", tt.f)
+			continue
+		}
+		assert.ErrorContains(t, err, tt.want, "%+v", tt.f)
+		_, _, loadErr := tt.f.Load()
+		assert.Equal(t, err, loadErr, "Load checks first: %+v", tt.f)
+	}
+}
