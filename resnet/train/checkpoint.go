@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -93,6 +94,9 @@ type resumed struct {
 
 // readResume reads dir's checkpoint and training state.
 func readResume(dir string) (*resumed, error) {
+	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+		return nil, fmt.Errorf("train: resume: %s is a file; resume takes the run's folder (the one holding %s)", dir, CheckpointFile)
+	}
 	path := filepath.Join(dir, CheckpointFile)
 	m, meta, file, err := resnet.LoadCheckpoint(path)
 	if err != nil {

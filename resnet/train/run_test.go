@@ -232,6 +232,7 @@ func TestResumeErrors(t *testing.T) {
 		{"complete", Config{Resume: cfg.Out, Out: t.TempDir()}, "already has 1 epochs of 1"},
 		{"other classes", Config{Resume: cfg.Out, Data: other, Epochs: 2, Out: t.TempDir()}, "classes"},
 		{"no checkpoint", Config{Resume: t.TempDir()}, CheckpointFile},
+		{"the checkpoint file itself", Config{Resume: filepath.Join(cfg.Out, CheckpointFile)}, "is a file; resume takes the run's folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Run(context.Background(), tc.cfg, nil)
