@@ -207,6 +207,7 @@ func TestReadWeightsFormats(t *testing.T) {
 		{"legacy or foreign .pth", write("old.pth", []byte("\x80\x02\x8a\x0alegacy pickle")), "not a zip archive"},
 		{"zip without data.pkl", write("empty.pth", emptyZip()), "data.pkl"},
 		{"truncated safetensors", write("cut.safetensors", data[:len(data)/2]), "cut.safetensors"},
+		{"text", write("notes.safetensors", []byte("these are not weights\n")), "notes.safetensors: neither a .pth (zip archive) nor a safetensors file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

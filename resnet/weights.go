@@ -32,7 +32,24 @@ func ReadWeights(path string) (*nn.Safetensors, error) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".pth" || ext == ".pt" {
 		return nil, fmt.Errorf("resnet: weights %s: not a zip archive; only torch.save's zip format (PyTorch >= 1.6) is read, re-save the file with a current PyTorch", path)
 	}
+	if !safetensorsStart(path) {
+		return nil, fmt.Errorf("resnet: weights %s: neither a .pth (zip archive) nor a safetensors file", path)
+	}
 	return nn.ReadSafetensors(path)
+}
+
+// safetensorsStart reports whether the file at path starts as every
+// safetensors file does: an 8-byte header length, then the JSON header's
+// opening brace.
+func safetensorsStart(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [9]byte
+	_, err = io.ReadFull(f, head[:])
+	return err == nil && head[8] == '{'
 }
 
 // zipMagic starts every zip archive, and so every .pth file that
