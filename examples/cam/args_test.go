@@ -86,7 +86,7 @@ func TestParseFlags(t *testing.T) {
 			"-save-map", "m.st", "-json", "-colormap", "turbo", "-alpha", "0.25", "-exg", "0.2", "-score-batch", "4",
 			"-workers", "3", "-show-mask"},
 			func(c *config) {
-				c.model.Model, c.method, c.layer, c.class = "m.safetensors", "scorecam", "layer3", "1,2"
+				c.model.Model, c.method, c.layer, c.layerSet, c.class = "m.safetensors", "scorecam", "layer3", true, "1,2"
 				c.input, c.data, c.samples, c.seed, c.batch, c.out = "x.safetensors", "val", 5, 9, 2, "o.png"
 				c.saveMap, c.json, c.colormap, c.alpha, c.exg = "m.st", true, "turbo", 0.25, 0.2
 				c.scoreBatch, c.workers, c.showMask = 4, 3, true

@@ -34,6 +34,7 @@ type config struct {
 	model      *modelflags.Flags
 	method     string
 	layer      string
+	layerSet   bool // -layer given on the command line
 	class      string
 	images     []string
 	input      string
@@ -96,7 +97,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.method, "method", "gradcam", "cam, gradcam, gradcam++, scorecam or saliency")
 	fs.StringVar(&cfg.layer, "layer", "layer4", "tap to explain (any name of inspect -list; cam needs layer4)")
 	fs.StringVar(&cfg.class, "class", "", "class to explain: a name or index, or a comma-separated list with one per image (default: predicted)")
-	fs.Var(&images, "image", "image file (repeatable; more files may follow the flags); shorter side 256, centre crop 224")
+	fs.Var(&images, "image", "image file (repeatable; more files may follow the flags); shorter side 256, centre crop 224 (a checkpoint's own size and mean/std)")
 	fs.StringVar(&cfg.input, "input", "", "safetensors file with a raw NCHW float32 tensor named x (instead of -image)")
 	fs.StringVar(&cfg.data, "data", "", "image folder root/<class>/<file>: explain -samples samples and rank them (default, without -image and -input: the bundled val tree)")
 	fs.IntVar(&cfg.samples, "samples", 16, "with -data: number of samples, spread over the classes")
@@ -115,5 +116,6 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return config{}, err
 	}
 	cfg.images = append(images, fs.Args()...)
+	fs.Visit(func(f *flag.Flag) { cfg.layerSet = cfg.layerSet || f.Name == "layer" })
 	return cfg, nil
 }

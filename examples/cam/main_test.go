@@ -128,6 +128,7 @@ func TestFlagErrors(t *testing.T) {
 		{"bad method", func(c *config) { c.images = []string{img}; c.method = "lime" }, "unknown method"},
 		{"bad class", func(c *config) { c.images = []string{img}; c.class = "Cactus" }, "neither a class name"},
 		{"too many classes", func(c *config) { c.images = []string{img}; c.class = "1,2" }, "2 classes for 1 images"},
+		{"layer with saliency", func(c *config) { c.images = []string{img}; c.method = "saliency"; c.layer, c.layerSet = "layer3", true }, "-layer layer3: saliency explains the input pixels"},
 		{"bad layer", func(c *config) { c.images = []string{img}; c.layer = "layer7" }, `-layer: resnet: unknown tap "layer7"`},
 		{"missing file", func(c *config) { c.images = []string{"/nonexistent.png"} }, "nonexistent.png"},
 		// Checked before any work: the message names the flag and the

@@ -71,6 +71,9 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
+	if method == cam.Saliency && cfg.layerSet {
+		return fmt.Errorf("-layer %s: saliency explains the input pixels, not a layer; leave -layer out", cfg.layer)
+	}
 	if cfg.alpha < 0 || cfg.alpha > 1 {
 		return fmt.Errorf("-alpha %v must be in [0,1]", cfg.alpha)
 	}
