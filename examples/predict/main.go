@@ -169,14 +169,18 @@ func loadPredictor(mf *modelflags.Flags, paths []string, stderr io.Writer) (*tra
 		return nil, err
 	}
 	if modelflags.NumericNames(meta.Classes) {
+		named := false
 		for _, path := range paths {
 			ds, err := dataset.ImageFolder(path)
 			if err != nil || len(ds.Classes) != len(meta.Classes) {
 				continue
 			}
 			fmt.Fprintf(stderr, "predict: the weights have no class names; using the %d folder names of %s\n", len(ds.Classes), path)
-			meta.Classes = ds.Classes
+			meta.Classes, named = ds.Classes, true
 			break
+		}
+		if !named {
+			fmt.Fprintf(stderr, "predict: the weights have no class names; classes are printed as indices 0..%d\n", len(meta.Classes)-1)
 		}
 	}
 	return train.NewPredictor(m, *meta)

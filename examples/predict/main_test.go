@@ -291,6 +291,7 @@ func TestPredictWeights(t *testing.T) {
 	images := writeImages(t, t.TempDir(), 2, color.NRGBA{R: 200, G: 30, B: 30})
 	require.NoError(t, run(context.Background(), append([]string{"-weights", weights, "-json"}, images...), &stdout, &stderr))
 	assert.NotContains(t, stderr.String(), "folder names")
+	assert.Contains(t, stderr.String(), "predict: the weights have no class names; classes are printed as indices 0..2")
 	rows = jsonRows(t, stdout.String())
 	require.Len(t, rows, 2)
 	for _, r := range rows {
