@@ -14,7 +14,7 @@ func Add(a, b *Tensor) *Tensor {
 		vecAdd(y.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi])
 	})
 	if anyTracked(a, b) {
-		record(y, "Add", []*Tensor{a, b}, addBackward)
+		recordInPlace(y, "Add", []*Tensor{a, b}, addBackward, identityGrad)
 	}
 	return y
 }

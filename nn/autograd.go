@@ -16,6 +16,12 @@ type node struct {
 	op       string
 	inputs   []*Tensor
 	backward backwardFunc
+	// gradInPlace, when set, turns the output's gradient into the
+	// gradient of each input, in place: ReLU zeroes it where the output
+	// is not positive, Add leaves it as it is. The engine then hands the
+	// output's gradient buffer on to an input whose gradient has not
+	// started, instead of adding it into a zeroed buffer (see handOn).
+	gradInPlace func(g *Tensor)
 }
 
 // RequiresGrad marks t as an input leaf whose gradient is wanted: operations
@@ -84,6 +90,16 @@ func record(out *Tensor, op string, inputs []*Tensor, bw backwardFunc) {
 			out.tracked = true
 			return
 		}
+	}
+}
+
+// recordInPlace is record for an operation whose input gradients are all
+// its output's gradient transformed in place by inPlace (node.gradInPlace).
+// bw is still used when the output's own gradient is wanted.
+func recordInPlace(out *Tensor, op string, inputs []*Tensor, bw backwardFunc, inPlace func(g *Tensor)) {
+	record(out, op, inputs, bw)
+	if out.node != nil {
+		out.node.gradInPlace = inPlace
 	}
 }
 
@@ -187,6 +203,10 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 		if g == nil {
 			continue
 		}
+		if t.node.gradInPlace != nil && !want(t) {
+			handOn(t, g, grads, reaches, &spare)
+			continue
+		}
 		gx := make([]*Tensor, len(t.node.inputs))
 		any := false
 		for j, in := range t.node.inputs {
@@ -212,6 +232,44 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 	return grads
 }
 
+// handOn runs the backward of t's node, which has gradInPlace, on t's
+// gradient g (not wanted itself): g becomes the gradient of the first
+// input reached that has none yet, a copy of it that of any other such
+// input, and it is added to the gradients already started. That skips
+// zeroing a buffer and reading it back, for the ReLUs and residual adds
+// that are much of a ResNet's backward pass. An input given twice
+// (Add(x, x)) gets g, then g added to itself.
+func handOn(t, g *Tensor, grads map[*Tensor]*Tensor, reaches map[*Tensor]bool, spare *gradPool) {
+	t.node.gradInPlace(g)
+	delete(grads, t)
+	owned := true // g is still t's, not yet an input's
+	for _, in := range t.node.inputs {
+		if in == nil || !reaches[in] {
+			continue
+		}
+		dst := grads[in]
+		switch {
+		case dst == nil && owned:
+			grads[in] = g
+			owned = false
+			continue
+		case dst == nil:
+			dst = spare.getDirty(in.Shape)
+			grads[in] = dst
+			parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
+				copy(dst.Data[lo:hi], g.Data[lo:hi])
+			})
+			continue
+		}
+		parallelFor(len(g.Data), elementGrain, func(lo, hi int) {
+			axpy(dst.Data[lo:hi], g.Data[lo:hi])
+		})
+	}
+	if owned {
+		spare.put(g)
+	}
+}
+
 // gradPool recycles the buffers of intermediate gradients within one
 // backward pass. A ResNet has many activations of each size, so a pass
 // then allocates a few buffers per size instead of one per activation, and
@@ -226,6 +284,18 @@ func (p *gradPool) get(shape []int) *Tensor {
 		data := free[len(free)-1]
 		(*p)[n] = free[:len(free)-1]
 		clear(data)
+		return &Tensor{Shape: append([]int(nil), shape...), Data: data}
+	}
+	return New(shape...)
+}
+
+// getDirty is get without the zeroing, for a buffer that is about to be
+// overwritten whole.
+func (p *gradPool) getDirty(shape []int) *Tensor {
+	n := checkShape(shape)
+	if free := (*p)[n]; len(free) > 0 {
+		data := free[len(free)-1]
+		(*p)[n] = free[:len(free)-1]
 		return &Tensor{Shape: append([]int(nil), shape...), Data: data}
 	}
 	return New(shape...)

@@ -56,6 +56,16 @@ func TestAutogradTensorUsedTwiceAccumulates(t *testing.T) {
 			m := x.Reshape(2, 2)
 			return Sum(Linear(m, m, nil))
 		}, []float32{-4, 12, -4, 12}},
+		// ReLU and Add hand their gradient buffer on (handOn): to the first
+		// input, a copy to the second, added where one has started.
+		// d/dx sum(relu(x) + x) = [x > 0] + 1
+		{"ReLU(x) + x", func(x *Tensor) *Tensor { return Sum(Add(ReLU(x), x)) }, []float32{2, 2, 1, 2}},
+		// r = relu(x), d/dx sum(r + r) = 2 [x > 0]
+		{"Add(r, r) of a ReLU", func(x *Tensor) *Tensor { r := ReLU(x); return Sum(Add(r, r)) }, []float32{2, 2, 0, 2}},
+		// d/dx sum(3 relu(x + x)) = 6 [x > 0]
+		{"ReLU of Add(x, x)", func(x *Tensor) *Tensor { return Sum(Scale(ReLU(Add(x, x)), 3)) }, []float32{6, 6, 0, 6}},
+		// The in-place forms: d/dx sum(relu(2x) + x) = 2 [x > 0] + 1
+		{"in-place ReLU and Add", func(x *Tensor) *Tensor { return Sum(AddInPlace(ReLUInPlace(Scale(x, 2)), x)) }, []float32{3, 3, 1, 3}},
 		// x feeds a Reshape view and the original: sum(x) + sum(reshape(x)) -> 2
 		{"view and original", func(x *Tensor) *Tensor { return Add(Sum(x), Sum(x.Reshape(2, 2))) }, []float32{2, 2, 2, 2}},
 	}
@@ -269,4 +279,16 @@ func TestTrackAndFreeze(t *testing.T) {
 	Sum(Add(Mul(xt, w), b)).Backward()
 	assert.Nil(t, w.Grad, "a frozen parameter gets no gradient")
 	assert.Equal(t, []float32{1, 1, 1}, b.Grad.Data)
+}
+
+// A wanted ReLU output keeps its own gradient: the engine hands a buffer
+// on only when nobody asked for it.
+func TestGradOfReLUOutputIsKept(t *testing.T) {
+	x := FromData([]float32{1, -2, 3, -4}, 4).RequiresGrad()
+	r := ReLU(x)
+	s := Add(r, Scale(x, 2))
+	g := Grad(Sum(Scale(s, 3)), nil, s, r, x)
+	assert.Equal(t, []float32{3, 3, 3, 3}, g[0].Data, "s")
+	assert.Equal(t, []float32{3, 3, 3, 3}, g[1].Data, "r")
+	assert.Equal(t, []float32{9, 6, 9, 6}, g[2].Data, "x")
 }

@@ -45,7 +45,7 @@ func ReLUInPlace(x *Tensor) *Tensor {
 	})
 	y := &Tensor{Shape: x.Shape, Data: x.Data}
 	if anyTracked(x) {
-		record(y, "ReLU", []*Tensor{x}, reluBackward(y))
+		recordInPlace(y, "ReLU", []*Tensor{x}, reluBackward(y), reluMask(y))
 	}
 	return y
 }
@@ -65,7 +65,7 @@ func AddInPlace(a, b *Tensor) *Tensor {
 	})
 	y := &Tensor{Shape: a.Shape, Data: a.Data}
 	if anyTracked(a, b) {
-		record(y, "Add", []*Tensor{a, b}, addBackward)
+		recordInPlace(y, "Add", []*Tensor{a, b}, addBackward, identityGrad)
 	}
 	return y
 }

@@ -10,7 +10,7 @@ func ReLU(x *Tensor) *Tensor {
 		vecRelu(y.Data[lo:hi], x.Data[lo:hi])
 	})
 	if anyTracked(x) {
-		record(y, "ReLU", []*Tensor{x}, reluBackward(y))
+		recordInPlace(y, "ReLU", []*Tensor{x}, reluBackward(y), reluMask(y))
 	}
 	return y
 }
@@ -25,3 +25,17 @@ func reluBackward(y *Tensor) backwardFunc {
 		})
 	}
 }
+
+// reluMask is ReLU's backward in place on the output's gradient g: zero
+// where the output y is not positive (node.gradInPlace).
+func reluMask(y *Tensor) func(g *Tensor) {
+	return func(g *Tensor) {
+		parallelFor(len(y.Data), elementGrain, func(lo, hi int) {
+			vecReluMask(g.Data[lo:hi], y.Data[lo:hi])
+		})
+	}
+}
+
+// identityGrad is Add's backward in place: each input's gradient is the
+// output's (node.gradInPlace).
+func identityGrad(*Tensor) {}

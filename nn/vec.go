@@ -83,6 +83,22 @@ func vecAxpy(dst, src []float32, a float32) {
 	}
 }
 
+// vecReluMask zeroes g[i] where y[i] is not > 0 (y is the ReLU output):
+// ReLU's backward in place on its output's gradient.
+func vecReluMask(g, y []float32) {
+	y = y[:len(g)]
+	done := 0
+	if useVec && len(g) >= 8 {
+		done = len(g) &^ 7
+		reluMaskAVX(&g[0], &y[0], done)
+	}
+	for i := done; i < len(g); i++ {
+		if !(y[i] > 0) {
+			g[i] = 0
+		}
+	}
+}
+
 // vecReluGrad adds gy[i] to g[i] where y[i] > 0 (y is the ReLU output).
 func vecReluGrad(g, gy, y []float32) {
 	gy, y = gy[:len(g)], y[:len(g)]

@@ -39,3 +39,6 @@ func max3AVX(dst, a, b, c *float32, n int)
 
 //go:noescape
 func evensAVX(dst, src *float32, n int)
+
+//go:noescape
+func reluMaskAVX(gx, y *float32, n int)

@@ -384,3 +384,25 @@ evens8:
 evensdone:
 	VZEROUPPER
 	RET
+
+// func reluMaskAVX(gx, y *float32, n int)
+// g = g where y > 0, else 0: ReLU's backward in place on its gradient.
+TEXT ·reluMaskAVX(SB), NOSPLIT, $0-24
+	MOVQ   gx+0(FP), DI
+	MOVQ   y+8(FP), DX
+	MOVQ   n+16(FP), CX
+	VXORPS Y15, Y15, Y15
+rm8:
+	TESTQ   CX, CX
+	JZ      rmdone
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x0e, Y15, Y0, Y1 // Y1 = Y0 > 0 (GT_OS)
+	VANDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     rm8
+rmdone:
+	VZEROUPPER
+	RET

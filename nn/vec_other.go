@@ -21,3 +21,4 @@ func dotDevAVX(gy, x *float32, n int, mu float32) (sg, sgd float32) {
 func axpbyAVX(dst, gy, x *float32, n int, a, b, c float32) { panic("nn: no AVX2 in this build") }
 func max3AVX(dst, a, b, c *float32, n int)                 { panic("nn: no AVX2 in this build") }
 func evensAVX(dst, src *float32, n int)                    { panic("nn: no AVX2 in this build") }
+func reluMaskAVX(gx, y *float32, n int)                    { panic("nn: no AVX2 in this build") }

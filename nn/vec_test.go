@@ -50,6 +50,12 @@ func TestVecLoops(t *testing.T) {
 			}},
 			{"axpy", func(d []float32) { vecAxpy(d, a, 0.75) }, func(i int, d float32) float32 { return d + 0.75*a[i] }},
 			{"max3", func(d []float32) { vecMax3(d, a, b, c) }, func(i int, _ float32) float32 { return max(a[i], b[i], c[i]) }},
+			{"relu mask", func(d []float32) { vecReluMask(d, a) }, func(i int, d float32) float32 {
+				if a[i] > 0 {
+					return d
+				}
+				return 0
+			}},
 			{"relu grad", func(d []float32) { vecReluGrad(d, b, a) }, func(i int, d float32) float32 {
 				if a[i] > 0 {
 					return d + b[i]
