@@ -132,25 +132,38 @@ func DefaultConfig() Config {
 	}
 }
 
-// check rejects settings that cannot run.
+// FieldError is a Config field whose value cannot run, so that a program
+// can name its own flag for the field.
+type FieldError struct {
+	Field string // the Config field, e.g. "Octaves"
+	Want  string // what the value must be, e.g. "must be >= 1"
+	Got   any    // the value given
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("dream: %s %s, got %v", e.Field, e.Want, e.Got)
+}
+
+// check rejects settings that cannot run; the numeric fields with a
+// *FieldError.
 func (c *Config) check() error {
 	switch {
 	case c.Layer == "":
 		return fmt.Errorf("dream: no layer (tap) to maximise")
 	case c.Steps < 0:
-		return fmt.Errorf("dream: Steps must be >= 0, got %d", c.Steps)
+		return &FieldError{"Steps", "must be >= 0", c.Steps}
 	case math.IsNaN(float64(c.LR)) || math.IsInf(float64(c.LR), 0) || c.LR < 0:
-		return fmt.Errorf("dream: LR must be a finite value >= 0, got %v", c.LR)
+		return &FieldError{"LR", "must be a finite value >= 0", c.LR}
 	case c.Octaves < 1:
-		return fmt.Errorf("dream: Octaves must be >= 1, got %d", c.Octaves)
+		return &FieldError{"Octaves", "must be >= 1", c.Octaves}
 	case c.Octaves > 1 && !(c.OctaveScale > 1) || math.IsInf(c.OctaveScale, 0):
-		return fmt.Errorf("dream: OctaveScale must be a finite value > 1 with %d octaves, got %v", c.Octaves, c.OctaveScale)
+		return &FieldError{"OctaveScale", fmt.Sprintf("must be a finite value > 1 with %d octaves", c.Octaves), c.OctaveScale}
 	case c.Jitter < 0:
-		return fmt.Errorf("dream: Jitter must be >= 0, got %d", c.Jitter)
+		return &FieldError{"Jitter", "must be >= 0", c.Jitter}
 	case !(c.Smooth >= 0) || math.IsInf(c.Smooth, 0):
-		return fmt.Errorf("dream: Smooth must be a finite value >= 0, got %v", c.Smooth)
+		return &FieldError{"Smooth", "must be a finite value >= 0", c.Smooth}
 	case c.TileSize < 0:
-		return fmt.Errorf("dream: TileSize must be >= 0, got %d", c.TileSize)
+		return &FieldError{"TileSize", "must be >= 0", c.TileSize}
 	case c.Objective != Mean && c.Objective != MeanSquare:
 		return fmt.Errorf("dream: unknown objective %v", c.Objective)
 	}

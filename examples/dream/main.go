@@ -107,6 +107,29 @@ func summarise(layer string, r *dream.Result) objectiveReport {
 // run parses args, dreams and writes the PNG; progress goes to stderr and
 // the name of the written file to stdout, or with -json the report.
 func run(args []string, stdout, stderr io.Writer) error {
+	return flagError(runDream(args, stdout, stderr))
+}
+
+// configFlags names the flag of each dream.Config field the flags set.
+var configFlags = map[string]string{
+	"Steps": "steps", "LR": "lr", "Octaves": "octaves", "OctaveScale": "octave-scale",
+	"Jitter": "jitter", "Smooth": "smooth", "TileSize": "tile-size",
+}
+
+// flagError rewrites a Config field the package refused as the flag that
+// set it ("-octaves 0: must be >= 1"); other errors pass unchanged.
+func flagError(err error) error {
+	var fe *dream.FieldError
+	if errors.As(err, &fe) {
+		if name, ok := configFlags[fe.Field]; ok {
+			return fmt.Errorf("-%s %v: %s", name, fe.Got, fe.Want)
+		}
+	}
+	return err
+}
+
+// runDream is run before flagError.
+func runDream(args []string, stdout, stderr io.Writer) error {
 	def := dream.DefaultConfig()
 	chDef := dream.DefaultChannelConfig()
 	nDef := dream.DefaultNeuronConfig()
