@@ -61,6 +61,31 @@ const defaultData = "data/seedlings-mini"
 // run parses args, trains and prints a summary to stdout; the progress of
 // the run goes to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return flagError(runFinetune(ctx, args, stdout, stderr))
+}
+
+// configFlags names the flag of each train.Config field the flags set.
+var configFlags = map[string]string{
+	"Data": "data", "ValFraction": "val-fraction", "InputSize": "size", "Epochs": "epochs",
+	"BatchSize": "batch", "Optimizer": "optimizer", "LR": "lr", "BackboneLRScale": "backbone-lr-scale",
+	"WeightDecay": "weight-decay", "LabelSmoothing": "label-smoothing", "ClipNorm": "clip",
+	"FreezeBN": "freeze-bn", "Workers": "workers", "Arch": "arch",
+}
+
+// flagError rewrites a Config field that train refused as the flag that
+// set it ("-epochs -1: must be >= 1"); other errors pass unchanged.
+func flagError(err error) error {
+	var fe *train.FieldError
+	if errors.As(err, &fe) {
+		if name, ok := configFlags[fe.Field]; ok {
+			return fmt.Errorf("-%s: %s", name, fe.Msg)
+		}
+	}
+	return err
+}
+
+// runFinetune is run before flagError.
+func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("finetune", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

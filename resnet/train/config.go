@@ -206,7 +206,7 @@ func (c Config) withDefaults() Config {
 // the Config field at fault.
 func (c Config) validate() error {
 	bad := func(field, format string, a ...any) error {
-		return fmt.Errorf("train: Config.%s: "+format, append([]any{field}, a...)...)
+		return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
@@ -245,3 +245,12 @@ func (c Config) validate() error {
 // evalResize is the shorter side validation images are resized to before
 // the centre crop: size*256/224, as torchvision's 256/224 for 224.
 func evalResize(size int) int { return size * 256 / 224 }
+
+// FieldError is a Config field whose value cannot run, so that a program
+// can name its own flag for the field.
+type FieldError struct {
+	Field string // the Config field, e.g. "Epochs"
+	Msg   string // what is wrong with its value
+}
+
+func (e *FieldError) Error() string { return "train: Config." + e.Field + ": " + e.Msg }
