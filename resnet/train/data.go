@@ -30,7 +30,7 @@ func loadData(cfg Config) (*splitData, []string, error) {
 		opts = append(opts, dataset.WithCache(int64(cfg.CacheMB)<<20))
 	}
 	if !isDir(cfg.Data) {
-		return nil, nil, fmt.Errorf("train: Config.Data: %s is not a folder", cfg.Data)
+		return nil, nil, &FieldError{Field: "Data", Msg: cfg.Data + " is not a folder"}
 	}
 	trainDir, valDir := filepath.Join(cfg.Data, "train"), filepath.Join(cfg.Data, "val")
 	var (
