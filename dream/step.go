@@ -145,12 +145,10 @@ func blurAll(ts []*nn.Tensor, sigmas []float64) {
 // blurPlane blurs one h x w plane with kernel k (odd length, centred),
 // using row (w+len(k)-1 values) and tmp (h*w) as scratch. Each row is
 // mirrored once into row, so the inner loops carry no border tests; the
-// sums run over the kernel in order, as a direct convolution would. Both
-// passes sum four neighbouring pixels at once: four independent chains of
-// adds keep the FPU busy where one pixel's sum waits on each add.
+// sums run over the kernel in order, as a direct convolution would.
 func blurPlane(plane []float32, h, w int, k, row, tmp []float32) {
 	r := len(k) / 2
-	rows := make([][]float32, len(k)) // the source rows of one output row
+	taps := make([][]float32, len(k)) // the source of each tap, w long
 	for y := 0; y < h; y++ {
 		src := plane[y*w : (y+1)*w]
 		for i := range row {
@@ -160,52 +158,41 @@ func blurPlane(plane []float32, h, w int, k, row, tmp []float32) {
 				row[i] = src[reflect(j, w)]
 			}
 		}
-		dst := tmp[y*w : (y+1)*w]
-		x := 0
-		for ; x+4 <= w; x += 4 {
-			var s0, s1, s2, s3 float32
-			win := row[x : x+len(k)+3]
-			for j, kv := range k {
-				v := win[j : j+4 : j+4]
-				s0 += kv * v[0]
-				s1 += kv * v[1]
-				s2 += kv * v[2]
-				s3 += kv * v[3]
-			}
-			dst[x], dst[x+1], dst[x+2], dst[x+3] = s0, s1, s2, s3
+		for j := range k {
+			taps[j] = row[j : j+w]
 		}
-		for ; x < w; x++ {
-			var s float32
-			for j, kv := range k {
-				s += kv * row[x+j]
-			}
-			dst[x] = s
-		}
+		weightedSum(tmp[y*w:(y+1)*w], taps, k)
 	}
 	for y := 0; y < h; y++ {
 		for j := range k {
-			rows[j] = tmp[reflect(y+j-r, h)*w:][:w]
+			taps[j] = tmp[reflect(y+j-r, h)*w:][:w]
 		}
-		dst := plane[y*w : (y+1)*w]
-		x := 0
-		for ; x+4 <= w; x += 4 {
-			var s0, s1, s2, s3 float32
-			for j, kv := range k {
-				v := rows[j][x : x+4 : x+4]
-				s0 += kv * v[0]
-				s1 += kv * v[1]
-				s2 += kv * v[2]
-				s3 += kv * v[3]
-			}
-			dst[x], dst[x+1], dst[x+2], dst[x+3] = s0, s1, s2, s3
+		weightedSum(plane[y*w:(y+1)*w], taps, k)
+	}
+}
+
+// weightedSum sets dst[x] to the sum over j of k[j]*taps[j][x], in the
+// order of j. It sums four neighbouring x at once: four independent
+// chains of adds keep the FPU busy where one sum waits on each add.
+func weightedSum(dst []float32, taps [][]float32, k []float32) {
+	x := 0
+	for ; x+4 <= len(dst); x += 4 {
+		var s0, s1, s2, s3 float32
+		for j, kv := range k {
+			v := taps[j][x : x+4 : x+4]
+			s0 += kv * v[0]
+			s1 += kv * v[1]
+			s2 += kv * v[2]
+			s3 += kv * v[3]
 		}
-		for ; x < w; x++ {
-			var s float32
-			for j, kv := range k {
-				s += kv * rows[j][x]
-			}
-			dst[x] = s
+		dst[x], dst[x+1], dst[x+2], dst[x+3] = s0, s1, s2, s3
+	}
+	for ; x < len(dst); x++ {
+		var s float32
+		for j, kv := range k {
+			s += kv * taps[j][x]
 		}
+		dst[x] = s
 	}
 }
 
