@@ -192,23 +192,57 @@ func (o *Adam) update(p nn.Named, c AdamConfig) {
 	eps, wd := float32(c.Eps), float32(c.WeightDecay)
 	decay := float32(1 - c.LR*c.WeightDecay)
 	m, v, vmax := s.expAvg, s.expAvgSq, s.maxSqAvg
-	for i, gi := range g {
-		if wd != 0 {
-			if o.decoupled {
-				w[i] *= decay
+	k := adamStep{decoupled: o.decoupled, amsgrad: c.AMSGrad, negStep: negStep, b1: b1, b2: b2,
+		omb1: omb1, omb2: omb2, eps: eps, wd: wd, decay: decay, bc2Sqrt: bc2Sqrt}
+	halves(len(w), func(lo, hi int) {
+		var vm []float32
+		if vmax != nil {
+			vm = vmax[lo:hi]
+		}
+		k.run(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vm)
+	})
+}
+
+// adamStep holds one step's constants of the Adam update.
+type adamStep struct {
+	decoupled, amsgrad               bool
+	negStep, b1, b2, omb1, omb2, eps float32
+	wd, decay, bc2Sqrt               float32
+}
+
+// run updates w, m, v (and vmax with AMSGrad) from g. Without AMSGrad and
+// with decoupled or no weight decay it runs in AVX where the CPU has it,
+// with the same operations in the same order (w*1 is w, so the decay
+// multiply may run with decay 1).
+func (k *adamStep) run(w, g, m, v, vmax []float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	done := 0
+	if useVec && !k.amsgrad && (k.decoupled || k.wd == 0) && len(w) >= 8 {
+		done = len(w) &^ 7
+		decay := k.decay
+		if k.wd == 0 {
+			decay = 1
+		}
+		adamWAVX(&w[0], &g[0], &m[0], &v[0], done, decay, k.b1, k.omb1, k.b2, k.omb2, k.bc2Sqrt, k.eps, k.negStep)
+	}
+	for i := done; i < len(w); i++ {
+		gi := g[i]
+		if k.wd != 0 {
+			if k.decoupled {
+				w[i] *= k.decay
 			} else {
-				gi = gi + wd*w[i]
+				gi = gi + k.wd*w[i]
 			}
 		}
-		m[i] = m[i]*b1 + omb1*gi
-		v[i] = v[i]*b2 + omb2*gi*gi // addcmul: v + (value*g)*g
+		m[i] = m[i]*k.b1 + k.omb1*gi
+		v[i] = v[i]*k.b2 + k.omb2*gi*gi // addcmul: v + (value*g)*g
 		vi := v[i]
-		if c.AMSGrad {
+		if k.amsgrad {
 			vi = max(vmax[i], vi)
 			vmax[i] = vi
 		}
-		denom := sqrt32(vi)/bc2Sqrt + eps
-		w[i] += negStep * m[i] / denom // addcdiv: p + (value*m)/denom
+		denom := sqrt32(vi)/k.bc2Sqrt + k.eps
+		w[i] += k.negStep * m[i] / denom // addcdiv: p + (value*m)/denom
 	}
 }
 

@@ -133,13 +133,7 @@ func (o *SGD) update(p nn.Named, c SGDConfig) {
 	wd, mom, damp := float32(c.WeightDecay), float32(c.Momentum), float32(1-c.Dampening)
 	negLR := float32(-c.LR)
 	if c.Momentum == 0 {
-		for i, gi := range g {
-			d := gi
-			if wd != 0 {
-				d = gi + wd*w[i]
-			}
-			w[i] += negLR * d
-		}
+		halves(len(w), func(lo, hi int) { sgdPlain(w[lo:hi], g[lo:hi], wd, negLR) })
 		return
 	}
 	buf, ok := o.buf[p.Name]
@@ -147,17 +141,48 @@ func (o *SGD) update(p nn.Named, c SGDConfig) {
 		buf = make([]float32, len(w))
 		o.buf[p.Name] = buf
 	}
+	halves(len(w), func(lo, hi int) {
+		sgdMomentum(w[lo:hi], g[lo:hi], buf[lo:hi], ok, c.Nesterov, wd, mom, damp, negLR)
+	})
+}
+
+// sgdPlain is the update without momentum.
+func sgdPlain(w, g []float32, wd, negLR float32) {
 	for i, gi := range g {
 		d := gi
 		if wd != 0 {
 			d = gi + wd*w[i]
 		}
-		if ok {
+		w[i] += negLR * d
+	}
+}
+
+// sgdMomentum is the update with a momentum buffer; started is false on
+// the first step, which sets the buffer to the gradient. The usual case
+// (started, not Nesterov) runs in AVX where the CPU has it, with the same
+// operations in the same order.
+func sgdMomentum(w, g, buf []float32, started, nesterov bool, wd, mom, damp, negLR float32) {
+	g, buf = g[:len(w)], buf[:len(w)]
+	done := 0
+	if useVec && started && !nesterov && len(w) >= 8 {
+		done = len(w) &^ 7
+		hasWD := 0
+		if wd != 0 {
+			hasWD = 1
+		}
+		sgdMomentumAVX(&w[0], &g[0], &buf[0], done, hasWD, wd, mom, damp, negLR)
+	}
+	for i := done; i < len(w); i++ {
+		d := g[i]
+		if wd != 0 {
+			d = g[i] + wd*w[i]
+		}
+		if started {
 			buf[i] = buf[i]*mom + damp*d
 		} else {
 			buf[i] = d
 		}
-		if c.Nesterov {
+		if nesterov {
 			d = d + mom*buf[i]
 		} else {
 			d = buf[i]
