@@ -19,6 +19,10 @@
 //     (batch 16) in images/s, BenchmarkResNet18InputGradient in ms/call, all
 //     at 224 px; BenchmarkResNet18TrainStepMemory (batch 32) adds the peak
 //     resident memory (run it alone);
+//   - BenchmarkOptimizerStep: one SGD-momentum and one AdamW update of
+//     ResNet18's 11.7 M parameters, in Mparams/s;
+//   - BenchmarkDeepDreamStep224 and BenchmarkGradCAM224: one DeepDream
+//     step on layer3 and layer4 and one Grad-CAM call, in ms;
 //   - BenchmarkPeakFMA: the FMA ceiling on one and two cores, with the
 //     widest vectors the CPU has (AVX-512 where present).
 //
@@ -30,7 +34,8 @@
 //	go test -run X -bench . -count 6 ./bench | tee new.txt
 //	benchstat old.txt new.txt
 //
-// A subset: -bench 'Conv/forward/.*/8x' or -bench ResNet18 -benchtime 5x.
+// A subset: -bench 'Conv/forward/.*/8x' or -bench ResNet18 -benchtime 2s
+// (the first calls of a benchmark run cold: time over a second or more).
 // On a machine shared with other work, compare runs made close together and
 // read %peak rather than absolute times. Use -cpuprofile to see where the
 // time goes:
