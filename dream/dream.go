@@ -3,6 +3,7 @@ package dream
 import (
 	"fmt"
 	"image"
+	"math"
 	"math/rand/v2"
 
 	"github.com/seedling-ml/seedling/nn"
@@ -241,6 +242,11 @@ func (d *dreamer) step(x *nn.Tensor) (float32, bool, error) {
 	g, v, err := d.gradient(roll(x, dy, dx))
 	if err != nil {
 		return 0, false, err
+	}
+	if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+		// C16: a NaN or infinite objective stops the ascent, as a NaN
+		// gradient does, even if the gradient came out finite.
+		return 0, false, fmt.Errorf("dream: the objective is %v; the image is left as it was", v)
 	}
 	g = roll(g, -dy, -dx)
 	smooth(g, d.cfg.Smooth)

@@ -27,8 +27,9 @@ import (
 // (mean square: 2x/N, zero on a zero image). calls records the input
 // shapes it was given.
 type identity struct {
-	calls [][]int
-	nan   bool
+	calls    [][]int
+	nan      bool // a NaN in the gradient
+	nanValue bool // a NaN objective with a finite gradient
 }
 
 func (m *identity) Gradient(x *nn.Tensor, req resnet.GradRequest) (*resnet.GradResult, error) {
@@ -48,7 +49,11 @@ func (m *identity) Gradient(x *nn.Tensor, req resnet.GradRequest) (*resnet.GradR
 	if m.nan {
 		g[0].Data[0] = float32(math.NaN())
 	}
-	return &resnet.GradResult{Value: obj.Item(), Input: g[0], TapOutput: xin}, nil
+	value := obj.Item()
+	if m.nanValue {
+		value = float32(math.NaN())
+	}
+	return &resnet.GradResult{Value: value, Input: g[0], TapOutput: xin}, nil
 }
 
 // randomModel is a ResNet18 with random weights in eval mode.
@@ -180,6 +185,8 @@ func TestDreamZeroGradient(t *testing.T) {
 
 	_, err = Dream(&identity{nan: true}, testImage(7, 9), cfg)
 	require.ErrorContains(t, err, "gradient is NaN")
+	_, err = Dream(&identity{nanValue: true}, testImage(7, 9), cfg)
+	require.ErrorContains(t, err, "the objective is NaN")
 }
 
 // C17: the pyramid sizes of the case, the exact size of every octave a
