@@ -334,6 +334,28 @@ func TestC08ClassOrder(t *testing.T) {
 			}
 		})
 	}
+	// The same trees built with their class folders created in reverse
+	// order: the order comes from the names, never from the file system.
+	for name, want := range exp.Trees {
+		t.Run(name+" created in reverse", func(t *testing.T) {
+			root := t.TempDir()
+			for i := len(want.Classes) - 1; i >= 0; i-- {
+				c := want.Classes[i]
+				src := filepath.Join(dir, name, c)
+				entries, err := os.ReadDir(src)
+				require.NoError(t, err)
+				require.NoError(t, os.Mkdir(filepath.Join(root, c), 0o755))
+				for _, e := range entries {
+					data, err := os.ReadFile(filepath.Join(src, e.Name()))
+					require.NoError(t, err)
+					require.NoError(t, os.WriteFile(filepath.Join(root, c, e.Name()), data, 0o644))
+				}
+			}
+			ds, err := ImageFolder(root)
+			require.NoError(t, err)
+			assert.Equal(t, want.Classes, ds.Classes)
+		})
+	}
 	t.Run("val missing classes", func(t *testing.T) {
 		val := filepath.Join(dir, "val_missing_class")
 		alone, err := ImageFolder(val)
