@@ -106,6 +106,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts.Mean, opts.Std = meta.Mean, meta.Std
+	if c, err := dream.NumChannels(m, *unit); err == nil && len(opts.Channels) > 0 {
+		// Checked before any image is read, naming the flag (a bad -unit
+		// is left to UnitFeatures, which says which units there are).
+		for _, ch := range opts.Channels {
+			if ch < 0 || ch >= c {
+				return fmt.Errorf("-channels %d: out of range: %s has %d channels (0..%d)", ch, *unit, c, c-1)
+			}
+		}
+	}
 	if *imagePath == "" {
 		if *imagePath, err = bundled.Path(bundled.SampleImage); err != nil {
 			return fmt.Errorf("no -image given, and %w", err)

@@ -74,7 +74,7 @@ func TestFeaturesErrors(t *testing.T) {
 		{[]string{"-unit", "layer2"}, `unit "layer2"`},
 		{[]string{"-unit", "layer4.2"}, "layer4 of resnet18 has units 0..1"},
 		{[]string{"-channels", "1,x"}, `"x" is not a channel number`},
-		{[]string{"-channels", "999"}, "channel 999 out of range"},
+		{[]string{"-channels", "999"}, "-channels 999: out of range: layer2.1 has 128 channels (0..127)"},
 		{[]string{"-size", "0"}, "-size 0"},
 		{[]string{"-image", "missing.png"}, "missing.png"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
