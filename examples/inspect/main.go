@@ -36,7 +36,7 @@ func main() {
 	out := flag.String("out", "", "safetensors file to write logits, x and the taps to")
 	topK := flag.Int("k", 5, "number of top classes to print")
 	asJSON := flag.Bool("json", false, "print machine-readable logits and top-k on stdout")
-	flag.Parse()
+	cli.ParseCommandLine("inspect")
 	if err := run(model, *image, *input, *resize, *layers, *list, *out, *topK, *asJSON); err != nil {
 		fmt.Fprintln(os.Stderr, cli.ErrorLine("inspect", err))
 		os.Exit(1)

@@ -22,7 +22,7 @@ func main() {
 	batch := flag.Int("batch", 16, "images per step")
 	lr := flag.Float64("lr", 0.01, "Adam learning rate")
 	seed := flag.Uint64("seed", 1, "random seed")
-	flag.Parse()
+	cli.ParseCommandLine("toy")
 	if _, err := run(os.Stdout, *steps, *batch, *lr, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, cli.ErrorLine("toy", err))
 		os.Exit(1)
