@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "write one JSON object per image to stdout; tree reports go to stderr")
 	batch := fs.Int("batch", 16, "images per forward pass")
 	workers := fs.Int("workers", 0, "goroutines decoding images (default: GOMAXPROCS)")
+	failBad := fs.Bool("fail-on-bad-files", false, "stop at the first image that cannot be decoded (default: leave it out with a warning, as finetune does)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,12 +108,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.BatchSize, p.Workers = *batch, *workers
+	p.BatchSize, p.Workers, p.SkipBadFiles = *batch, *workers, !*failBad
 	o := options{top: *top, json: *asJSON, stdout: stdout, stderr: stderr}
 
 	var files []string // image arguments, classified together
 	flush := func() error {
 		for pr, err := range p.PredictFiles(ctx, files) {
+			var skipped *train.SkippedFileError
+			if errors.As(err, &skipped) {
+				fmt.Fprintf(stderr, "predict: skipped unreadable image: %v\n", err)
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -146,6 +152,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ev, err := p.EvaluateFolder(ctx, arg, o.print)
 		if err != nil {
 			return err
+		}
+		for _, b := range ev.Bad {
+			fmt.Fprintf(stderr, "predict: skipped unreadable image: %v\n", b.Err)
 		}
 		report := o.stdout
 		if o.json {
@@ -268,6 +277,9 @@ func printReport(w io.Writer, ev *train.FolderEvaluation) {
 		right += ev.Confusion[i][i]
 	}
 	fmt.Fprintf(w, "\n%s: accuracy %.1f%% (%d of %d images)\n", ev.Root, 100*ev.Accuracy, right, ev.Images)
+	if len(ev.Bad) > 0 {
+		fmt.Fprintf(w, "(%d unreadable images left out)\n", len(ev.Bad))
+	}
 	width := 5
 	for _, c := range ev.Classes {
 		width = max(width, len(c))

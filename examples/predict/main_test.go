@@ -229,7 +229,7 @@ func TestPredictErrors(t *testing.T) {
 		{"bad top", []string{"-model", model, "-top", "-1", junk}, "-top"},
 		{"bad batch", []string{"-model", model, "-batch", "0", junk}, "-batch"},
 		{"missing model", []string{"-model", filepath.Join(dir, "none.safetensors"), junk}, "none.safetensors"},
-		{"bad image", []string{"-model", model, junk}, "junk.jpg"},
+		{"bad image with -fail-on-bad-files", []string{"-model", model, "-fail-on-bad-files", junk}, "junk.jpg"},
 		{"missing image", []string{"-model", model, filepath.Join(dir, "gone.png")}, "gone.png"},
 		{"folder of other things", []string{"-model", model, odd}, "cats"},
 		{"empty folder", []string{"-model", model, empty}, empty},
@@ -240,6 +240,29 @@ func TestPredictErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// By default an unreadable image is left out with a warning naming it, in
+// a list of files as in a tree, whose accuracy counts the rest.
+func TestPredictSkipsBadFiles(t *testing.T) {
+	model := checkpoint(t)
+	root := tree(t, 2)
+	junk := filepath.Join(root, "green", "junk.png")
+	require.NoError(t, os.WriteFile(junk, []byte("not a png"), 0o644))
+	good := writeImages(t, t.TempDir(), 1, color.NRGBA{R: 200, G: 30, B: 30})
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-model", model, "-json", junk, good[0]}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "predict: skipped unreadable image: ")
+	assert.Contains(t, stderr.String(), "junk.png")
+	assert.Len(t, jsonRows(t, stdout.String()), 1)
+
+	stdout.Reset()
+	stderr.Reset()
+	require.NoError(t, run(context.Background(), []string{"-model", model, root}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "junk.png")
+	assert.Contains(t, stdout.String(), "of 6 images)")
+	assert.Contains(t, stdout.String(), "(1 unreadable images left out)")
 }
 
 // A checkpoint trained on the real seedlings scores the val tree with the

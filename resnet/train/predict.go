@@ -29,6 +29,12 @@ type Predictor struct {
 	// Workers is the number of goroutines decoding images (default
 	// GOMAXPROCS).
 	Workers int
+	// SkipBadFiles leaves out the files that cannot be decoded, as
+	// finetune does, instead of stopping at the first: PredictFiles
+	// yields an error for each of them and goes on, EvaluateFolder lists
+	// them in FolderEvaluation.Bad and scores the rest. Every file is then
+	// decoded once more, up front.
+	SkipBadFiles bool
 }
 
 // LoadPredictor reads a checkpoint (model.safetensors written by Run or
@@ -159,15 +165,42 @@ func (p *Predictor) PredictFile(path string) (*Prediction, error) {
 	return p.newPrediction(path, probs), nil
 }
 
+// SkippedFileError is the error PredictFiles yields, with SkipBadFiles,
+// for a file it leaves out because it cannot be decoded; the sequence
+// goes on after it.
+type SkippedFileError struct {
+	dataset.BadFile
+}
+
+func (e *SkippedFileError) Error() string { return e.Err.Error() }
+func (e *SkippedFileError) Unwrap() error { return e.Err }
+
 // PredictFiles classifies image files in batches, decoding ahead in
 // parallel, and yields their predictions in order. A file that cannot be
-// read ends the sequence with an error naming it.
+// read ends the sequence with an error naming it; with SkipBadFiles, a
+// *SkippedFileError for each such file comes first and the predictions
+// of the others follow.
 func (p *Predictor) PredictFiles(ctx context.Context, paths []string) iter.Seq2[*Prediction, error] {
 	ds := &dataset.Dataset{Classes: p.meta.Classes}
+	var bad []error
 	for _, path := range paths {
+		if p.SkipBadFiles {
+			if _, err := dataset.DecodeFile(path, dataset.DecodeOptions{}); err != nil {
+				bad = append(bad, &SkippedFileError{dataset.BadFile{Path: path, Err: err}})
+				continue
+			}
+		}
 		ds.Samples = append(ds.Samples, dataset.Sample{Path: path})
 	}
-	return p.predictDataset(ctx, ds, false)
+	preds := p.predictDataset(ctx, ds, false)
+	return func(yield func(*Prediction, error) bool) {
+		for _, err := range bad {
+			if !yield(nil, err) {
+				return
+			}
+		}
+		preds(yield)
+	}
 }
 
 // predictDataset yields the predictions of every sample of ds, with True
@@ -228,6 +261,9 @@ type FolderEvaluation struct {
 	PerClass []ClassStats `json:"per_class"`
 	// Predictions holds every image's prediction, in folder order.
 	Predictions []*Prediction `json:"-"`
+	// Bad lists the files left out because they could not be decoded
+	// (with Predictor.SkipBadFiles).
+	Bad []dataset.BadFile `json:"-"`
 }
 
 // EvaluateFolder classifies every image of an ImageFolder tree whose class
@@ -236,7 +272,11 @@ type FolderEvaluation struct {
 // the confusion matrix and every prediction. Each prediction is also passed
 // to each, when it is not nil, as soon as it is made.
 func (p *Predictor) EvaluateFolder(ctx context.Context, root string, each func(*Prediction) error) (*FolderEvaluation, error) {
-	ds, err := dataset.ImageFolder(root, dataset.WithClasses(p.meta.Classes), dataset.AllowEmptyClasses())
+	opts := []dataset.Option{dataset.WithClasses(p.meta.Classes), dataset.AllowEmptyClasses()}
+	if p.SkipBadFiles {
+		opts = append(opts, dataset.WithBadFilePolicy(dataset.SkipBad))
+	}
+	ds, err := dataset.ImageFolder(root, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: not an ImageFolder tree of the classes of %s: %w", root, p.source, err)
 	}
@@ -244,7 +284,7 @@ func (p *Predictor) EvaluateFolder(ctx context.Context, root string, each func(*
 		return nil, fmt.Errorf("train: %s: no images in its class folders", root)
 	}
 	c := len(p.meta.Classes)
-	ev := &FolderEvaluation{Root: root, Classes: p.Classes(), Confusion: make([][]int, c)}
+	ev := &FolderEvaluation{Root: root, Classes: p.Classes(), Confusion: make([][]int, c), Bad: ds.Report.Bad}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, c)
 	}

@@ -144,6 +144,47 @@ func TestEvaluateFolderSubsetOfClasses(t *testing.T) {
 	assert.Equal(t, 2, ev.PerClass[0].Support)
 }
 
+// With SkipBadFiles a corrupt file is reported and left out, and the
+// rest is classified; without it, the first one stops the run.
+func TestPredictorSkipBadFiles(t *testing.T) {
+	ckpt, _ := randomCheckpoint(t)
+	p, err := LoadPredictor(ckpt)
+	require.NoError(t, err)
+	data := writeSynth(t, t.TempDir(), 0, 2)
+	val := filepath.Join(data, "val")
+	junk := filepath.Join(val, "green", "junk.png")
+	require.NoError(t, os.WriteFile(junk, []byte("not a png"), 0o644))
+	good := filepath.Join(val, "red", "0.png")
+
+	_, err = p.EvaluateFolder(context.Background(), val, nil)
+	require.ErrorContains(t, err, "junk.png")
+
+	p.SkipBadFiles = true
+	ev, err := p.EvaluateFolder(context.Background(), val, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 6, ev.Images, "the three classes' two good images each")
+	require.Len(t, ev.Bad, 1)
+	assert.Equal(t, junk, ev.Bad[0].Path)
+	assert.ErrorContains(t, ev.Bad[0].Err, "junk.png")
+
+	var errs []error
+	var preds []*Prediction
+	for pr, err := range p.PredictFiles(context.Background(), []string{good, junk, good}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		preds = append(preds, pr)
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorContains(t, errs[0], "junk.png")
+	var skipped *SkippedFileError
+	require.ErrorAs(t, errs[0], &skipped)
+	assert.Equal(t, junk, skipped.Path)
+	require.Len(t, preds, 2)
+	assert.Equal(t, good, preds[1].Path)
+}
+
 func TestPredictorErrorsNameTheFile(t *testing.T) {
 	ckpt, m := randomCheckpoint(t)
 	p, err := LoadPredictor(ckpt)
