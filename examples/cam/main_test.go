@@ -92,6 +92,38 @@ func TestDataGridAndRanking(t *testing.T) {
 	}
 }
 
+// A picked sample that cannot be read is left out with a warning naming
+// it; the others are explained.
+func TestDataSkipsBadFiles(t *testing.T) {
+	src := shared.Path(t, "data/seedlings/val")
+	classes, err := os.ReadDir(src)
+	require.NoError(t, err)
+	root := t.TempDir()
+	for i, c := range classes {
+		dir := filepath.Join(root, c.Name())
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		if i == 0 {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "junk.png"), []byte("not a png"), 0o644))
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(src, c.Name()))
+		require.NoError(t, err)
+		data, err := os.ReadFile(filepath.Join(src, c.Name(), files[0].Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, files[0].Name()), data, 0o644))
+	}
+	cfg := baseConfig(t)
+	cfg.data, cfg.samples, cfg.json = root, len(classes), true
+	var stdout, stderr bytes.Buffer
+	cfg.stdout, cfg.stderr = &stdout, &stderr
+	require.NoError(t, run(cfg))
+	assert.Contains(t, stderr.String(), "cam: skipped unreadable image: ")
+	assert.Contains(t, stderr.String(), "junk.png")
+	var rep report
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+	assert.Len(t, rep.Images, len(classes)-1)
+}
+
 // With none of -image, -input and -data the program explains samples of
 // the bundled val tree, as with -data (it used to be an error).
 func TestBundledDataByDefault(t *testing.T) {

@@ -211,8 +211,16 @@ func collect(cfg config, size int) ([]item, []string, error) {
 	var items []item
 	for _, i := range picks {
 		s := ds.Samples[i]
+		if _, err := dataset.DecodeFile(s.Path, dataset.DecodeOptions{}); err != nil {
+			// As finetune and predict do: one bad photo does not end the run.
+			fmt.Fprintf(cfg.stderr, "cam: skipped unreadable image: %v\n", err)
+			continue
+		}
 		items = append(items, item{source: s.Path, truth: ds.Classes[s.Label],
 			load: func() (*nn.Tensor, error) { return dataset.LoadImageTensor(s.Path, size) }})
+	}
+	if len(items) == 0 {
+		return nil, nil, fmt.Errorf("-data %s: none of the %d samples picked could be read", cfg.data, len(picks))
 	}
 	return items, ds.Classes, nil
 }
