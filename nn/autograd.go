@@ -197,6 +197,7 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 	visit(root)
 	grads := map[*Tensor]*Tensor{root: gy.Clone()}
 	var spare gradPool
+	defer spare.release()
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		g := grads[t]
@@ -268,43 +269,4 @@ func handOn(t, g *Tensor, grads map[*Tensor]*Tensor, reaches map[*Tensor]bool, s
 	if owned {
 		spare.put(g)
 	}
-}
-
-// gradPool recycles the buffers of intermediate gradients within one
-// backward pass. A ResNet has many activations of each size, so a pass
-// then allocates a few buffers per size instead of one per activation, and
-// its memory is not left for the garbage collector.
-type gradPool map[int][][]float32
-
-// get returns a zeroed gradient of the given shape, reusing a spare buffer
-// of the same size when there is one.
-func (p *gradPool) get(shape []int) *Tensor {
-	n := checkShape(shape)
-	if free := (*p)[n]; len(free) > 0 {
-		data := free[len(free)-1]
-		(*p)[n] = free[:len(free)-1]
-		clear(data)
-		return &Tensor{Shape: append([]int(nil), shape...), Data: data}
-	}
-	return New(shape...)
-}
-
-// getDirty is get without the zeroing, for a buffer that is about to be
-// overwritten whole.
-func (p *gradPool) getDirty(shape []int) *Tensor {
-	n := checkShape(shape)
-	if free := (*p)[n]; len(free) > 0 {
-		data := free[len(free)-1]
-		(*p)[n] = free[:len(free)-1]
-		return &Tensor{Shape: append([]int(nil), shape...), Data: data}
-	}
-	return New(shape...)
-}
-
-// put returns g's buffer to the pool.
-func (p *gradPool) put(g *Tensor) {
-	if *p == nil {
-		*p = gradPool{}
-	}
-	(*p)[len(g.Data)] = append((*p)[len(g.Data)], g.Data)
 }

@@ -1,0 +1,70 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBufferCache(t *testing.T) {
+	c := &bufferCache{free: map[int][][]float32{}}
+	assert.Nil(t, c.take(8), "empty")
+	a, b := make([]float32, 8), make([]float32, 8)
+	c.give(a)
+	c.give(b)
+	assert.Equal(t, 64, c.bytes)
+	assert.Nil(t, c.take(9), "sizes are exact")
+	got := c.take(8)
+	require.Len(t, got, 8)
+	assert.Same(t, &b[0], &got[0], "last in, first out")
+	assert.Equal(t, 32, c.bytes)
+
+	huge := make([]float32, gradCacheBytes/4)
+	c.give(huge)
+	assert.Equal(t, 32, c.bytes, "a buffer past the bound is not kept")
+	assert.Nil(t, c.take(len(huge)))
+}
+
+// Buffers kept from an earlier pass, whatever they hold, give the same
+// gradients as fresh ones: every reused buffer is zeroed or overwritten.
+func TestGradientBuffersReusedAcrossPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	randT := func(shape ...int) *Tensor {
+		x := New(shape...)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	x, w1, w2 := randT(2, 3, 8, 8), randT(4, 3, 3, 3), randT(4, 4, 3, 3)
+	cfg := Conv2dOptions(1, 1, 1, 1)
+	loss := func(x *Tensor) *Tensor {
+		h := ReLU(Conv2d(x, w1, nil, cfg))
+		return Sum(Add(ReLU(Conv2d(h, w2, nil, cfg)), h))
+	}
+	ReleaseGradientBuffers()
+	xin := x.Clone().RequiresGrad()
+	want := Grad(loss(xin), nil, xin)[0].Data
+
+	// Fill the cache with NaN buffers of every size the pass uses.
+	ReleaseGradientBuffers()
+	for _, n := range []int{2 * 4 * 8 * 8, 2 * 3 * 8 * 8} {
+		for range 4 {
+			b := make([]float32, n)
+			for i := range b {
+				b[i] = float32(math.NaN())
+			}
+			gradCache.give(b)
+		}
+	}
+	for pass := range 3 {
+		xin := x.Clone().RequiresGrad()
+		got := Grad(loss(xin), nil, xin)[0].Data
+		require.Equal(t, want, got, "pass %d", pass)
+	}
+	ReleaseGradientBuffers()
+	assert.Zero(t, gradCache.bytes)
+}
