@@ -29,6 +29,10 @@
 //     activations) without touching or computing parameter gradients, as
 //     torch.autograd.grad: DeepDream and CAM stand on it.
 //
+// A backward pass keeps the buffers of its intermediate gradients for the
+// next pass (at most 384 MB, for training steps that repeat the same
+// shapes); ReleaseGradientBuffers gives that memory back.
+//
 // # Errors
 //
 // Errors are returned at I/O and user-input boundaries (files, labels,
