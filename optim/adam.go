@@ -210,7 +210,8 @@ type adamStep struct {
 	wd, decay, bc2Sqrt               float32
 }
 
-// run updates w, m, v (and vmax with AMSGrad) from g. Without AMSGrad and
+// run updates w, m, v (and vmax with AMSGrad) from g. The float32
+// conversions keep each operation rounding on its own (see sgdPlain). Without AMSGrad and
 // with decoupled or no weight decay it runs in AVX where the CPU has it,
 // with the same operations in the same order (w*1 is w, so the decay
 // multiply may run with decay 1).
@@ -231,18 +232,18 @@ func (k *adamStep) run(w, g, m, v, vmax []float32) {
 			if k.decoupled {
 				w[i] *= k.decay
 			} else {
-				gi = gi + k.wd*w[i]
+				gi = gi + float32(k.wd*w[i])
 			}
 		}
-		m[i] = m[i]*k.b1 + k.omb1*gi
-		v[i] = v[i]*k.b2 + k.omb2*gi*gi // addcmul: v + (value*g)*g
+		m[i] = float32(m[i]*k.b1) + float32(k.omb1*gi)
+		v[i] = float32(v[i]*k.b2) + float32(k.omb2*gi*gi) // addcmul: v + (value*g)*g
 		vi := v[i]
 		if k.amsgrad {
 			vi = max(vmax[i], vi)
 			vmax[i] = vi
 		}
-		denom := sqrt32(vi)/k.bc2Sqrt + k.eps
-		w[i] += k.negStep * m[i] / denom // addcdiv: p + (value*m)/denom
+		denom := float32(sqrt32(vi)/k.bc2Sqrt) + k.eps
+		w[i] += float32(k.negStep * m[i] / denom) // addcdiv: p + (value*m)/denom
 	}
 }
 

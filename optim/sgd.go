@@ -146,14 +146,18 @@ func (o *SGD) update(p nn.Named, c SGDConfig) {
 	})
 }
 
+// The float32 conversions around products keep the compiler from fusing
+// a multiply and an add (the Go spec allows it; GOAMD64=v3 does it): each
+// operation rounds on its own, as in PyTorch and in the AVX loop.
+
 // sgdPlain is the update without momentum.
 func sgdPlain(w, g []float32, wd, negLR float32) {
 	for i, gi := range g {
 		d := gi
 		if wd != 0 {
-			d = gi + wd*w[i]
+			d = gi + float32(wd*w[i])
 		}
-		w[i] += negLR * d
+		w[i] += float32(negLR * d)
 	}
 }
 
@@ -175,18 +179,18 @@ func sgdMomentum(w, g, buf []float32, started, nesterov bool, wd, mom, damp, neg
 	for i := done; i < len(w); i++ {
 		d := g[i]
 		if wd != 0 {
-			d = g[i] + wd*w[i]
+			d = g[i] + float32(wd*w[i])
 		}
 		if started {
-			buf[i] = buf[i]*mom + damp*d
+			buf[i] = float32(buf[i]*mom) + float32(damp*d)
 		} else {
 			buf[i] = d
 		}
 		if nesterov {
-			d = d + mom*buf[i]
+			d = d + float32(mom*buf[i])
 		} else {
 			d = buf[i]
 		}
-		w[i] += negLR * d
+		w[i] += float32(negLR * d)
 	}
 }

@@ -36,7 +36,8 @@ func requireSameBits(t *testing.T, want, got []float32, what string) {
 }
 
 // The vector loops (and halves' split of long tensors) give the bits of
-// the element-by-element rule, for every length around the vector width.
+// the element-by-element rule, for every length around the vector width,
+// also when the compiler may fuse multiply-adds (GOAMD64=v3).
 func TestUpdateLoopsMatchScalar(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 100, minParallel + 13} {
@@ -50,10 +51,10 @@ func TestUpdateLoopsMatchScalar(t *testing.T) {
 			for i := range ww {
 				d := g[i]
 				if wd != 0 {
-					d = g[i] + wd*ww[i]
+					d = g[i] + float32(wd*ww[i])
 				}
-				wbuf[i] = wbuf[i]*mom + damp*d
-				ww[i] += negLR * wbuf[i]
+				wbuf[i] = float32(wbuf[i]*mom) + float32(damp*d)
+				ww[i] += float32(negLR * wbuf[i])
 			}
 			requireSameBits(t, wbuf, buf, "sgd buf")
 			requireSameBits(t, ww, w, "sgd w")
@@ -76,9 +77,9 @@ func TestUpdateLoopsMatchScalar(t *testing.T) {
 					if wd != 0 {
 						ww[i] *= k.decay
 					}
-					wm[i] = wm[i]*k.b1 + k.omb1*g[i]
-					wv[i] = wv[i]*k.b2 + k.omb2*g[i]*g[i]
-					ww[i] += k.negStep * wm[i] / (sqrt32(wv[i])/k.bc2Sqrt + k.eps)
+					wm[i] = float32(wm[i]*k.b1) + float32(k.omb1*g[i])
+					wv[i] = float32(wv[i]*k.b2) + float32(k.omb2*g[i]*g[i])
+					ww[i] += float32(k.negStep * wm[i] / (float32(sqrt32(wv[i])/k.bc2Sqrt) + k.eps))
 				}
 				requireSameBits(t, wm, m, "adam m")
 				requireSameBits(t, wv, v, "adam v")
