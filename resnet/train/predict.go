@@ -172,34 +172,41 @@ type SkippedFileError struct {
 	dataset.BadFile
 }
 
+// Error returns the decode error, which names the file.
 func (e *SkippedFileError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the decode error.
 func (e *SkippedFileError) Unwrap() error { return e.Err }
 
 // PredictFiles classifies image files in batches, decoding ahead in
 // parallel, and yields their predictions in order. A file that cannot be
-// read ends the sequence with an error naming it; with SkipBadFiles, a
-// *SkippedFileError for each such file comes first and the predictions
-// of the others follow.
+// read ends the sequence with an error naming it; with SkipBadFiles, every
+// file is decoded once more (in parallel) when the sequence starts, a
+// *SkippedFileError for each bad one comes first (sorted by path) and the
+// predictions of the others follow.
 func (p *Predictor) PredictFiles(ctx context.Context, paths []string) iter.Seq2[*Prediction, error] {
-	ds := &dataset.Dataset{Classes: p.meta.Classes}
-	var bad []error
-	for _, path := range paths {
-		if p.SkipBadFiles {
-			if _, err := dataset.DecodeFile(path, dataset.DecodeOptions{}); err != nil {
-				bad = append(bad, &SkippedFileError{dataset.BadFile{Path: path, Err: err}})
-				continue
-			}
-		}
-		ds.Samples = append(ds.Samples, dataset.Sample{Path: path})
-	}
-	preds := p.predictDataset(ctx, ds, false)
 	return func(yield func(*Prediction, error) bool) {
-		for _, err := range bad {
-			if !yield(nil, err) {
+		ds := &dataset.Dataset{Classes: p.meta.Classes}
+		for _, path := range paths {
+			ds.Samples = append(ds.Samples, dataset.Sample{Path: path})
+		}
+		if p.SkipBadFiles && len(paths) > 0 {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
 				return
 			}
+			// Decoded in parallel, once, before the first batch.
+			bad := ds.Scan(p.Workers)
+			skip := map[string]bool{}
+			for _, b := range bad {
+				if !yield(nil, &SkippedFileError{b}) {
+					return
+				}
+				skip[b.Path] = true
+			}
+			ds.Samples = slices.DeleteFunc(ds.Samples, func(s dataset.Sample) bool { return skip[s.Path] })
 		}
-		preds(yield)
+		p.predictDataset(ctx, ds, false)(yield)
 	}
 }
 
