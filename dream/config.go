@@ -140,6 +140,7 @@ type FieldError struct {
 	Got   any    // the value given
 }
 
+// Error says which field, what it must be and what it was.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("dream: %s %s, got %v", e.Field, e.Want, e.Got)
 }

@@ -246,7 +246,7 @@ func (d *dreamer) step(x *nn.Tensor) (float32, bool, error) {
 	if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 		// C16: a NaN or infinite objective stops the ascent, as a NaN
 		// gradient does, even if the gradient came out finite.
-		return 0, false, fmt.Errorf("dream: the objective is %v; the image is left as it was", v)
+		return 0, false, fmt.Errorf("dream: the objective is %v; the ascent stops", v)
 	}
 	g = roll(g, -dy, -dx)
 	smooth(g, d.cfg.Smooth)

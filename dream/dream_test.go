@@ -187,6 +187,7 @@ func TestDreamZeroGradient(t *testing.T) {
 	require.ErrorContains(t, err, "gradient is NaN")
 	_, err = Dream(&identity{nanValue: true}, testImage(7, 9), cfg)
 	require.ErrorContains(t, err, "the objective is NaN")
+	assert.Equal(t, 1, strings.Count(err.Error(), "dream:"), err.Error())
 }
 
 // C17: the pyramid sizes of the case, the exact size of every octave a

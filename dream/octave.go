@@ -65,7 +65,7 @@ func ascend(bases []*nn.Tensor, sizes []Size, steps int, step stepFunc, progress
 		for range steps {
 			v, moved, err := step(cur)
 			if err != nil {
-				return nil, nil, fmt.Errorf("dream: octave %d (%dx%d): %w", len(sizes)-o, sizes[o].H, sizes[o].W, err)
+				return nil, nil, fmt.Errorf("dream: octave %d (%dx%d): %w", len(sizes)-o, sizes[o].H, sizes[o].W, unprefixed{err})
 			}
 			st.Objective = append(st.Objective, v)
 			if !moved {

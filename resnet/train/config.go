@@ -253,4 +253,5 @@ type FieldError struct {
 	Msg   string // what is wrong with its value
 }
 
+// Error names the field and says what is wrong with it.
 func (e *FieldError) Error() string { return "train: Config." + e.Field + ": " + e.Msg }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seedling-ml/seedling/internal/shared"
+	"github.com/seedling-ml/seedling/nn"
 	"github.com/seedling-ml/seedling/resnet"
 )
 
@@ -65,5 +66,9 @@ func TestRunWrongWeights(t *testing.T) {
 		assert.Contains(t, err.Error(), "resnet18_seedlings.pth")
 		assert.Contains(t, err.Error(), "looks like resnet18 weights, not "+string(arch))
 		assert.Less(t, len(err.Error()), 200, "one short line: %s", err)
+		if arch == resnet.ResNet50Arch {
+			var le *nn.LoadError
+			assert.ErrorAs(t, err, &le, "the key-by-key report stays reachable")
+		}
 	}
 }
