@@ -573,6 +573,28 @@ func TestBlurMatchesNaive(t *testing.T) {
 		}
 		assert.InDeltaSlice(t, want, got, 1e-5, "%v sigma %v", tc.shape, tc.sigma)
 	}
+
+	// blurAll over tensors of different shapes and sigmas at once gives
+	// each the blur it would get alone.
+	var ts []*nn.Tensor
+	var sigmas []float64
+	var wants [][]float64
+	for i, shape := range [][]int{{1, 3, 17, 23}, {1, 1, 40, 6}, {2, 3, 9, 5}} {
+		x := nn.New(shape...)
+		for j := range x.Data {
+			x.Data[j] = float32(rng.NormFloat64())
+		}
+		sigma := []float64{1, 2.5, 0.5}[i]
+		ts, sigmas, wants = append(ts, x), append(sigmas, sigma), append(wants, naiveBlur(x, sigma))
+	}
+	blurAll(ts, sigmas)
+	for i, x := range ts {
+		got := make([]float64, len(x.Data))
+		for j, v := range x.Data {
+			got[j] = float64(v)
+		}
+		assert.InDeltaSlice(t, wants[i], got, 1e-5, "blurAll tensor %d %v", i, x.Shape)
+	}
 }
 
 // DreamLayers dreams once per layer, in order, with the layer in every

@@ -104,26 +104,27 @@ func blur(t *nn.Tensor, sigma float64) {
 	blurAll([]*nn.Tensor{t}, []float64{sigma})
 }
 
-// blurAll is blur of ts[i] with sigmas[i] for every i, with the planes of
-// all of them shared among the cores at once (smooth's three blurs of
+// blurAll is blur of ts[i] with sigmas[i] for every i (of any shapes),
+// with the planes of all of them shared among the cores at once (smooth's three blurs of
 // three planes keep two cores busy better as nine tasks than as three
 // rounds of three).
 func blurAll(ts []*nn.Tensor, sigmas []float64) {
 	type task struct {
 		plane []float32
+		h, w  int
 		k     []float32
 	}
 	var tasks []task
-	h, w, longest := 0, 0, 0
+	maxRow, maxPlane := 0, 0
 	for i, t := range ts {
 		if sigmas[i] <= 0 {
 			continue
 		}
 		k := gaussianKernel(sigmas[i])
-		longest = max(longest, len(k))
-		h, w = t.Shape[2], t.Shape[3]
+		h, w := t.Shape[2], t.Shape[3]
+		maxRow, maxPlane = max(maxRow, w+len(k)-1), max(maxPlane, h*w)
 		for p := range t.Shape[0] * t.Shape[1] {
-			tasks = append(tasks, task{t.Data[p*h*w : (p+1)*h*w], k})
+			tasks = append(tasks, task{t.Data[p*h*w : (p+1)*h*w], h, w, k})
 		}
 	}
 	workers := min(len(tasks), runtime.GOMAXPROCS(0))
@@ -131,11 +132,11 @@ func blurAll(ts []*nn.Tensor, sigmas []float64) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			row := make([]float32, w+longest-1)
-			tmp := make([]float32, h*w)
+			row := make([]float32, maxRow)
+			tmp := make([]float32, maxPlane)
 			for i := int(next.Add(1) - 1); i < len(tasks); i = int(next.Add(1) - 1) {
-				k := tasks[i].k
-				blurPlane(tasks[i].plane, h, w, k, row[:w+len(k)-1], tmp)
+				t := tasks[i]
+				blurPlane(t.plane, t.h, t.w, t.k, row[:t.w+len(t.k)-1], tmp[:t.h*t.w])
 			}
 		})
 	}
