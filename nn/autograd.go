@@ -169,7 +169,9 @@ func Grad(y, gy *Tensor, wrt ...*Tensor) []*Tensor {
 }
 
 // run differentiates from root and returns the gradient of every tensor for
-// which want is true (and of the intermediates on the way).
+// which want is true. Intermediate gradients are dropped as soon as their
+// node has run, their buffers kept for later ones and, at the end, for the
+// next pass (gradCache).
 func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 	// Topological order of the nodes that lead to a wanted tensor.
 	reaches := map[*Tensor]bool{}
@@ -234,12 +236,12 @@ func run(root, gy *Tensor, want func(*Tensor) bool) map[*Tensor]*Tensor {
 }
 
 // handOn runs the backward of t's node, which has gradInPlace, on t's
-// gradient g (not wanted itself): g becomes the gradient of the first
-// input reached that has none yet, a copy of it that of any other such
-// input, and it is added to the gradients already started. That skips
-// zeroing a buffer and reading it back, for the ReLUs and residual adds
-// that are much of a ResNet's backward pass. An input given twice
-// (Add(x, x)) gets g, then g added to itself.
+// gradient g (not wanted itself), after which g is the gradient of each
+// input: g itself becomes the gradient of the first input with none yet,
+// other inputs with none get a copy, and inputs already started get g
+// added. That skips zeroing a buffer and reading it back, for the ReLUs
+// and residual adds that are much of a ResNet's backward pass. An input
+// given twice (Add(x, x)) gets g, then g added to itself.
 func handOn(t, g *Tensor, grads map[*Tensor]*Tensor, reaches map[*Tensor]bool, spare *gradPool) {
 	t.node.gradInPlace(g)
 	delete(grads, t)

@@ -64,8 +64,17 @@ func TestAutogradTensorUsedTwiceAccumulates(t *testing.T) {
 		{"Add(r, r) of a ReLU", func(x *Tensor) *Tensor { r := ReLU(x); return Sum(Add(r, r)) }, []float32{2, 2, 0, 2}},
 		// d/dx sum(3 relu(x + x)) = 6 [x > 0]
 		{"ReLU of Add(x, x)", func(x *Tensor) *Tensor { return Sum(Scale(ReLU(Add(x, x)), 3)) }, []float32{6, 6, 0, 6}},
-		// The in-place forms: d/dx sum(relu(2x) + x) = 2 [x > 0] + 1
-		{"in-place ReLU and Add", func(x *Tensor) *Tensor { return Sum(AddInPlace(ReLUInPlace(Scale(x, 2)), x)) }, []float32{3, 3, 1, 3}},
+		// The in-place forms on data they may overwrite (an Add's output,
+		// then AddInPlace's): d/dx sum(relu((x + x) + x)) = 3 [x > 0]
+		{"in-place ReLU and Add", func(x *Tensor) *Tensor {
+			s := Add(x, x)
+			require.True(t, overwritable(s))
+			h := AddInPlace(s, x)
+			require.Same(t, &s.Data[0], &h.Data[0], "AddInPlace wrote into s")
+			r := ReLUInPlace(h)
+			require.Same(t, &s.Data[0], &r.Data[0], "ReLUInPlace wrote into h")
+			return Sum(r)
+		}, []float32{3, 3, 0, 3}},
 		// x feeds a Reshape view and the original: sum(x) + sum(reshape(x)) -> 2
 		{"view and original", func(x *Tensor) *Tensor { return Add(Sum(x), Sum(x.Reshape(2, 2))) }, []float32{2, 2, 2, 2}},
 	}

@@ -42,29 +42,28 @@ func (p *gradPool) put(g *Tensor) {
 
 // release hands the pool's buffers to gradCache at the end of a pass.
 func (p *gradPool) release() {
+	var bufs [][]float32
 	for _, free := range *p {
-		for _, data := range free {
-			gradCache.give(data)
-		}
+		bufs = append(bufs, free...)
 	}
+	gradCache.refill(bufs)
 	*p = nil
 }
 
-// gradCacheBytes bounds the memory gradCache keeps between passes: the
-// intermediate gradients of a ResNet18 training step at batch 16 are about
-// 210 MB.
-const gradCacheBytes = 384 << 20
-
 // gradCache keeps the gradient buffers of finished backward passes for the
-// next one, up to gradCacheBytes. A training step's gradients are the same
-// sizes every step; allocating them afresh cost a page fault per 4 KB
-// (about 36 000 a step at batch 16 on a virtual machine) and zeroing by the
-// runtime, several percent of the step. Any goroutine's pass may use it.
-var gradCache = &bufferCache{free: map[int][][]float32{}}
+// next one, up to 384 MB (the intermediate gradients of a ResNet18
+// training step at batch 16 are about 210 MB). A training step's gradients
+// are the same sizes every step; allocating them afresh cost a page fault
+// per 4 KB (about 36 000 a step at batch 16 on a virtual machine) and
+// zeroing by the runtime, several percent of the step. Any goroutine's pass
+// may use it.
+var gradCache = &bufferCache{limit: 384 << 20, free: map[int][][]float32{}}
 
-// bufferCache is a size-keyed store of float32 buffers with a byte bound.
+// bufferCache is a size-keyed store of float32 buffers of at most limit
+// bytes.
 type bufferCache struct {
 	mu    sync.Mutex
+	limit int
 	free  map[int][][]float32
 	bytes int
 }
@@ -84,15 +83,37 @@ func (c *bufferCache) take(n int) []float32 {
 	return data
 }
 
-// give keeps data for a later take, unless that would pass the bound.
-func (c *bufferCache) give(data []float32) {
+// refill keeps the buffers of a finished pass. When they do not all fit,
+// buffers of sizes that pass did not use go first (the sizes of an earlier
+// batch size or image size, say), then the pass's own that still do not
+// fit are dropped.
+func (c *bufferCache) refill(bufs [][]float32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.bytes+4*len(data) > gradCacheBytes {
-		return
+	used := map[int]bool{}
+	for _, b := range bufs {
+		used[len(b)] = true
 	}
-	c.free[len(data)] = append(c.free[len(data)], data)
-	c.bytes += 4 * len(data)
+	for _, b := range bufs {
+		if 4*len(b) > c.limit {
+			continue // would not fit even alone: evict nothing for it
+		}
+		for n, free := range c.free {
+			if c.bytes+4*len(b) <= c.limit {
+				break
+			}
+			if used[n] {
+				continue
+			}
+			c.bytes -= 4 * n * len(free)
+			delete(c.free, n)
+		}
+		if c.bytes+4*len(b) > c.limit {
+			continue
+		}
+		c.free[len(b)] = append(c.free[len(b)], b)
+		c.bytes += 4 * len(b)
+	}
 }
 
 // ReleaseGradientBuffers drops the gradient buffers that backward passes

@@ -10,11 +10,10 @@ import (
 )
 
 func TestBufferCache(t *testing.T) {
-	c := &bufferCache{free: map[int][][]float32{}}
+	c := &bufferCache{limit: 4 * 40, free: map[int][][]float32{}}
 	assert.Nil(t, c.take(8), "empty")
 	a, b := make([]float32, 8), make([]float32, 8)
-	c.give(a)
-	c.give(b)
+	c.refill([][]float32{a, b})
 	assert.Equal(t, 64, c.bytes)
 	assert.Nil(t, c.take(9), "sizes are exact")
 	got := c.take(8)
@@ -22,10 +21,20 @@ func TestBufferCache(t *testing.T) {
 	assert.Same(t, &b[0], &got[0], "last in, first out")
 	assert.Equal(t, 32, c.bytes)
 
-	huge := make([]float32, gradCacheBytes/4)
-	c.give(huge)
-	assert.Equal(t, 32, c.bytes, "a buffer past the bound is not kept")
-	assert.Nil(t, c.take(len(huge)))
+	c.refill([][]float32{make([]float32, 41)})
+	assert.Equal(t, 32, c.bytes, "a buffer past the limit is not kept")
+	assert.Nil(t, c.take(41))
+
+	// A pass of other sizes that does not fit evicts the sizes it did
+	// not use, not its own.
+	c.refill([][]float32{make([]float32, 16), make([]float32, 16)})
+	assert.Equal(t, 4*(8+16+16), c.bytes, "fits beside the 8")
+	c.refill([][]float32{make([]float32, 20), make([]float32, 20)})
+	assert.Nil(t, c.take(8), "evicted")
+	assert.Nil(t, c.take(16), "evicted")
+	require.NotNil(t, c.take(20))
+	require.NotNil(t, c.take(20))
+	assert.Zero(t, c.bytes)
 }
 
 // Buffers kept from an earlier pass, whatever they hold, give the same
@@ -57,7 +66,7 @@ func TestGradientBuffersReusedAcrossPasses(t *testing.T) {
 			for i := range b {
 				b[i] = float32(math.NaN())
 			}
-			gradCache.give(b)
+			gradCache.refill([][]float32{b})
 		}
 	}
 	for pass := range 3 {

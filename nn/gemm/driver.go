@@ -252,9 +252,10 @@ func (p *problem) readsBInPlace() bool {
 // offGridSpreads reports whether the rows of a group of maxWide slivers,
 // ldb floats apart (ldb off the line grid), spread over the L1 sets: over
 // kcMax rows, no set holds more than twice its share of their lines. Rows
-// 196 floats apart do (12.25 lines, every set 4 or 5 times); 1025 apart
-// do not (each row one float on from the one 64 lines before, so 16 rows
-// in a row start in the same set).
+// 196 floats apart do (12.25 lines apart: over 256 rows every set holds
+// 19 of their lines); 1025 apart do not (each row starts one float after
+// the row 64 lines before it, so 16 rows in a row start in the same set).
+// The base of B is taken to be on a line boundary.
 func offGridSpreads(ldb int) bool {
 	const sets = 64
 	var count [sets]int
@@ -271,7 +272,8 @@ func offGridSpreads(ldb int) bool {
 
 // strideSpreads reports whether rows ldb floats apart can be read in place
 // by the kernels: on the 64-byte line grid (rows off it span two lines
-// each, and packing them won on 256x196 and 512x49 products), and spread
+// each, and packing them won on 256x196 and 512x49 products on Ice Lake
+// and Zen 4; readsBInPlace makes the Zen 5 exception), and spread
 // over the L1 sets. Rows stride lines apart start in sets/gcd(stride,
 // sets) distinct sets. A wide kernel reads maxWide consecutive lines of
 // each row, which then touch maxWide times as many sets, and beats packing
