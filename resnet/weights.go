@@ -138,8 +138,8 @@ func Load(s Source) (*ResNet, *Meta, error) {
 		return nil, nil, err
 	}
 	if _, err := m.LoadStateDict(sd, nn.LoadOptions{}); err != nil {
-		if guessed && guess != arch {
-			return nil, nil, &archMismatchError{file: s.Weights, guess: guess, arch: arch, err: err}
+		if e := ArchMismatch(s.Weights, sd, arch, err); e != nil {
+			return nil, nil, e
 		}
 		return nil, nil, fmt.Errorf("%s: %w", s.Weights, err)
 	}
@@ -186,6 +186,18 @@ func InferArch(sd *nn.Safetensors) (Arch, bool) {
 	return "", false
 }
 
+// ArchMismatch returns, when the tensor names of the weights sd (read
+// from file) point to another architecture than arch, a one-line error
+// that says so and wraps err, the failed load's error (nil when the load
+// only left keys missing): the key-by-key *nn.LoadError stays reachable
+// through errors.As. Otherwise it returns nil.
+func ArchMismatch(file string, sd *nn.Safetensors, arch Arch, err error) error {
+	if guess, ok := InferArch(sd); ok && guess != arch {
+		return &archMismatchError{file: file, guess: guess, arch: arch, err: err}
+	}
+	return nil
+}
+
 // archMismatchError is a load that failed because the weights are of
 // another architecture than the one asked for. It says so in one short
 // line; the key-by-key report stays reachable through errors.As (an
@@ -197,6 +209,8 @@ type archMismatchError struct {
 	err         error
 }
 
+// Error names the file, the architecture its names point to and the one
+// asked for, with the counts of the load's report when there is one.
 func (e *archMismatchError) Error() string {
 	msg := fmt.Sprintf("%s: the file looks like %s weights, not %s", e.file, e.guess, e.arch)
 	var le *nn.LoadError
@@ -207,6 +221,7 @@ func (e *archMismatchError) Error() string {
 	return msg
 }
 
+// Unwrap returns the load's error.
 func (e *archMismatchError) Unwrap() error { return e.err }
 
 // knownArch reports whether New builds a.

@@ -25,11 +25,8 @@ func buildModel(cfg Config, classes int) (*resnet.ResNet, string, error) {
 	}
 	rep, err := m.LoadStateDict(sd, nn.LoadOptions{NonStrict: true, Exclude: []string{"fc."}})
 	if err != nil || len(rep.Missing) > 0 {
-		if guess, ok := resnet.InferArch(sd); ok && guess != cfg.Arch {
-			// The key-by-key report (err, reachable through errors.As)
-			// would only repeat this at length.
-			msg := fmt.Sprintf("train: %s: the file looks like %s weights, not %s", cfg.Weights, guess, cfg.Arch)
-			return nil, "", &shortError{msg: msg, err: err}
+		if e := resnet.ArchMismatch(cfg.Weights, sd, cfg.Arch, err); e != nil {
+			return nil, "", fmt.Errorf("train: %w", e)
 		}
 	}
 	if err != nil {
@@ -86,13 +83,3 @@ func abbreviate(names []string) string {
 	}
 	return strings.Join(names, ", ")
 }
-
-// shortError is an error whose message says the point in one line while
-// the detailed error stays reachable through errors.Is and errors.As.
-type shortError struct {
-	msg string
-	err error
-}
-
-func (e *shortError) Error() string { return e.msg }
-func (e *shortError) Unwrap() error { return e.err }
