@@ -257,6 +257,20 @@ func (p *problem) readsBInPlace() bool {
 // the row 64 lines before it, so 16 rows in a row start in the same set).
 // The base of B is taken to be on a line boundary.
 func offGridSpreads(ldb int) bool {
+	if v, ok := spreadsByStride.Load(ldb); ok {
+		return v.(bool)
+	}
+	ok := countSpread(ldb)
+	spreadsByStride.Store(ldb, ok)
+	return ok
+}
+
+// spreadsByStride memoizes offGridSpreads: a call would otherwise walk
+// about 1,300 lines on every readsBInPlace of every band.
+var spreadsByStride sync.Map // int -> bool
+
+// countSpread is offGridSpreads without the memo.
+func countSpread(ldb int) bool {
 	const sets = 64
 	var count [sets]int
 	lines := 0
