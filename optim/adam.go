@@ -211,10 +211,10 @@ type adamStep struct {
 }
 
 // run updates w, m, v (and vmax with AMSGrad) from g. The float32
-// conversions keep each operation rounding on its own (see sgdPlain). Without AMSGrad and
-// with decoupled or no weight decay it runs in AVX where the CPU has it,
-// with the same operations in the same order (w*1 is w, so the decay
-// multiply may run with decay 1).
+// conversions keep each operation rounding on its own (see sgdPlain).
+// Without AMSGrad and with decoupled or no weight decay it runs in AVX
+// where the CPU has it, with the same operations in the same order (w*1
+// is w, so the decay multiply may run with decay 1).
 func (k *adamStep) run(w, g, m, v, vmax []float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	done := 0
